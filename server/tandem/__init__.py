@@ -1,0 +1,3 @@
+"""Tandem: an AI coding agent served to editors over LSP and ACP."""
+
+__version__ = "0.1.0"
