@@ -150,7 +150,7 @@ class NewSessionRequest(Wire):
     """`session/new` params."""
 
     cwd: Annotated[str, D("Absolute path of the workspace root.")]
-    mcp_servers: Annotated[list[dict[str, Any]], D("MCP servers to connect (accepted, not yet used).")] = []
+    mcp_servers: Annotated[list[dict[str, Any]], D("MCP servers to connect (accepted, not yet used); required by ACP.")]
     meta: Meta_ = msgspec.field(default=UNSET, name="_meta")
 
 
@@ -168,7 +168,7 @@ class LoadSessionRequest(Wire):
 
     session_id: str
     cwd: str
-    mcp_servers: list[dict[str, Any]] = []
+    mcp_servers: Annotated[list[dict[str, Any]], D("MCP servers to connect; required by ACP.")]
     meta: Meta_ = msgspec.field(default=UNSET, name="_meta")
 
 
@@ -258,7 +258,8 @@ class SetSessionConfigOptionRequest(Wire):
 
     session_id: str
     config_id: str
-    value: Union[str, bool]
+    value: Annotated[Union[str, bool], D("The value id of a select option, or a boolean.")]
+    type: Annotated[Literal["boolean"] | UnsetType, D("boolean when value is a boolean (ACP requires it).")] = UNSET
     meta: Meta_ = msgspec.field(default=UNSET, name="_meta")
 
 
