@@ -26,9 +26,10 @@ class Buffer:
 class Workspace:
     """One workspace root. The editor's buffer is the truth for open files; disk for the rest."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], buffers: dict[str, Buffer] | None = None) -> None:
         self.root = Path(root).resolve()
-        self._buffers: dict[str, Buffer] = {}
+        # Keyed by absolute path; the server shares one dict among all workspaces it serves.
+        self._buffers: dict[str, Buffer] = {} if buffers is None else buffers
 
     # ---- paths ------------------------------------------------------------------------------
 

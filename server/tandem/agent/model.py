@@ -1,0 +1,208 @@
+"""The model behind a Protocol: a request, a streaming sink, a reply; AnthropicModel imports the SDK lazily."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import msgspec
+
+
+class ModelError(Exception):
+    """The model call failed for good (after bounded retries); the message is shown to the user."""
+
+
+class MissingApiKey(ModelError):
+    """No API key is configured."""
+
+
+@dataclass
+class ModelRequest:
+    """One call to the model: everything the Messages API needs, already in its format."""
+
+    model: str
+    system: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]]
+    max_tokens: int
+    effort: str = "medium"  # low | medium | high | xhigh | max
+
+
+@dataclass
+class ModelReply:
+    """The assistant message the model produced, with why it stopped and what it cost."""
+
+    content: list[dict[str, Any]]
+    stop_reason: str | None
+    usage: dict[str, int] = field(default_factory=dict)
+
+
+class StreamSink(Protocol):
+    """Receives the reply while it streams (the loop forwards it to the client)."""
+
+    def on_text(self, text: str) -> None: ...
+
+    def on_thinking(self, text: str) -> None: ...
+
+    def on_retry(self, attempt: int, delay: float, reason: str) -> None: ...
+
+
+class Model(Protocol):
+    """Anything that can stream a reply; the fake API and the real one both sit behind AnthropicModel."""
+
+    async def stream(self, request: ModelRequest, sink: StreamSink) -> ModelReply: ...
+
+
+@dataclass
+class RetryPolicy:
+    """Our own bound on retries: the SDK would obey any retry-after, however large."""
+
+    attempts: int = 4
+    max_delay: float = 8.0
+    total_budget: float = 45.0
+    request_timeout: float = 600.0
+
+
+_RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
+_decode_json = msgspec.json.Decoder().decode
+
+
+class AnthropicModel:
+    """Streams from the Messages API through the official SDK, consuming raw events (no per-delta re-parse)."""
+
+    def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
+                 retry: RetryPolicy | None = None) -> None:
+        self.api_key = api_key if api_key is not None else os.environ.get("ANTHROPIC_API_KEY")
+        self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
+        self.retry = retry or RetryPolicy()
+        self._client: Any = None
+
+    def client(self) -> Any:
+        if not self.api_key:
+            raise MissingApiKey("No Anthropic API key: set ANTHROPIC_API_KEY in the server's environment.")
+        if self._client is None:
+            import anthropic  # lazy: about 1 s, never before `initialize` is answered
+
+            self._client = anthropic.AsyncAnthropic(
+                api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=self.retry.request_timeout
+            )
+        return self._client
+
+    async def warm(self) -> None:
+        """Import the SDK off the event loop so the first prompt does not pay for it."""
+        import importlib
+
+        await asyncio.to_thread(importlib.import_module, "anthropic")
+        if self.api_key:
+            self.client()
+
+    async def stream(self, request: ModelRequest, sink: StreamSink) -> ModelReply:
+        import anthropic
+
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            emitted = _Emitted(sink)
+            try:
+                return await self._stream_once(request, emitted)
+            except anthropic.APIStatusError as e:
+                retryable, reason = e.status_code in _RETRYABLE_STATUS, _status_reason(e)
+                retry_after = _retry_after(e)
+            except (anthropic.APIConnectionError, anthropic.APIResponseValidationError, ValueError) as e:
+                retryable, reason, retry_after = True, f"connection problem ({type(e).__name__}: {e})", None
+            if not retryable or emitted.any or attempt >= self.retry.attempts:
+                raise ModelError(f"The model call failed: {reason}" + (" (gave up after retries)" if retryable else ""))
+            delay = min(retry_after if retry_after is not None else 0.5 * 2 ** (attempt - 1), self.retry.max_delay)
+            if time.monotonic() - started + delay > self.retry.total_budget:
+                raise ModelError(f"The model call failed: {reason} (gave up: retry budget spent)")
+            sink.on_retry(attempt, delay, reason)
+            await asyncio.sleep(delay)
+
+    async def _stream_once(self, request: ModelRequest, sink: _Emitted) -> ModelReply:
+        params: dict[str, Any] = dict(
+            model=request.model, system=request.system, messages=request.messages, max_tokens=request.max_tokens,
+            stream=True,
+        )
+        if request.tools:
+            params["tools"] = request.tools
+        if request.effort != "off":
+            params["thinking"] = {"type": "adaptive", "display": "summarized"}
+            params["output_config"] = {"effort": request.effort}
+        stream = await self.client().messages.create(**params)
+        blocks: list[dict[str, Any]] = []
+        json_parts: dict[int, list[str]] = {}
+        usage: dict[str, int] = {}
+        stop_reason = None
+        async for event in stream:
+            kind = event.type
+            if kind == "content_block_delta":
+                delta = event.delta
+                dk = delta.type
+                if dk == "text_delta":
+                    blocks[event.index]["text"] += delta.text
+                    sink.on_text(delta.text)
+                elif dk == "input_json_delta":
+                    json_parts[event.index].append(delta.partial_json)
+                elif dk == "thinking_delta":
+                    blocks[event.index]["thinking"] += delta.thinking
+                    sink.on_thinking(delta.thinking)
+                elif dk == "signature_delta":
+                    blocks[event.index]["signature"] += delta.signature
+            elif kind == "content_block_start":
+                block = event.content_block.model_dump(exclude_none=True)
+                if block["type"] == "tool_use":
+                    json_parts[event.index] = []
+                    block["input"] = {}
+                elif block["type"] == "thinking":
+                    block.setdefault("thinking", "")
+                    block.setdefault("signature", "")
+                elif block["type"] == "text":
+                    block.pop("citations", None)
+                blocks.append(block)
+            elif kind == "content_block_stop":
+                parts = json_parts.pop(event.index, None)
+                if parts is not None:
+                    raw = "".join(parts)
+                    blocks[event.index]["input"] = _decode_json(raw) if raw else {}
+            elif kind == "message_start":
+                usage = {k: v for k, v in event.message.usage.model_dump().items() if isinstance(v, int)}
+            elif kind == "message_delta":
+                stop_reason = event.delta.stop_reason
+                for k, v in event.usage.model_dump().items():
+                    if isinstance(v, int):
+                        usage[k] = v
+        return ModelReply(content=blocks, stop_reason=stop_reason, usage=usage)
+
+
+class _Emitted:
+    """Wraps a sink to remember whether anything reached the user (then a retry would repeat it)."""
+
+    def __init__(self, sink: StreamSink) -> None:
+        self._sink = sink
+        self.any = False
+
+    def on_text(self, text: str) -> None:
+        self.any = True
+        self._sink.on_text(text)
+
+    def on_thinking(self, text: str) -> None:
+        self.any = True
+        self._sink.on_thinking(text)
+
+
+def _retry_after(e: Any) -> float | None:
+    try:
+        value = e.response.headers.get("retry-after")
+        return float(value) if value is not None else None
+    except (AttributeError, ValueError):
+        return None
+
+
+def _status_reason(e: Any) -> str:
+    message = getattr(e, "message", "") or str(e)
+    names = {429: "rate limited", 529: "the API is overloaded", 401: "the API key was refused"}
+    return f"{names.get(e.status_code, f'HTTP {e.status_code}')}: {message}"

@@ -1,0 +1,46 @@
+"""Document sync: the editor's open buffers (unsaved text included) become the agent's view of those files."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from ...workspace import Buffer
+
+if TYPE_CHECKING:
+    from ...service import AgentService
+    from .server import TandemServer
+
+
+def setup(server: TandemServer, service: AgentService) -> None:
+    buffers = service.buffers
+
+    def sync(uri: str) -> None:
+        path = to_fs_path(uri)
+        if path is None:
+            return
+        try:
+            doc = server.workspace.get_text_document(uri)
+        except Exception:
+            return
+        buffers[path] = Buffer(doc.source, doc.version or 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(params: types.DidOpenTextDocumentParams) -> None:
+        sync(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(params: types.DidChangeTextDocumentParams) -> None:
+        sync(params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(params: types.DidCloseTextDocumentParams) -> None:
+        path = to_fs_path(params.text_document.uri)
+        if path is not None:
+            buffers.pop(path, None)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(params: types.DidSaveTextDocumentParams) -> None:
+        sync(params.text_document.uri)

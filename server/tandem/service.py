@@ -1,0 +1,233 @@
+"""The agent's side of the protocol, transport-free: one method per ACP method, shared by every door."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Callable
+
+from tandem_protocol import (
+    EmptyResult,
+    ListSessionsRequest,
+    ListSessionsResponse,
+    LoadSessionRequest,
+    LoadSessionResponse,
+    NewSessionRequest,
+    NewSessionResponse,
+    PromptRequest,
+    PromptResponse,
+    ResumeSessionRequest,
+    ServerInfoResult,
+    SessionIdParams,
+    SessionInfo,
+    SetSessionConfigOptionRequest,
+    SetSessionConfigOptionResponse,
+    SetSessionModeRequest,
+)
+
+from . import __version__
+from .agent.config import InvalidSetting, SessionConfig
+from .agent.model import AnthropicModel, Model
+from .errors import InvalidParams, InvalidRequest, NotFound
+from .safety.permissions import Policy
+from .sessions.channel import ClientChannel
+from .sessions.history import interrupted_update, repair_history, unfinished_tool_calls
+from .sessions.session import Session, TurnInProgress
+from .sessions.store import SessionStore, iso, state_home
+from .workspace import Buffer, Workspace
+
+log = logging.getLogger(__name__)
+
+# wire method -> AgentService method; the doors dispatch through this table
+HANDLERS: dict[str, str] = {
+    "session/new": "new_session",
+    "session/load": "load_session",
+    "session/resume": "resume_session",
+    "session/list": "list_sessions",
+    "session/close": "close_session",
+    "session/delete": "delete_session",
+    "session/prompt": "prompt",
+    "session/cancel": "cancel",
+    "session/set_mode": "set_mode",
+    "session/set_config_option": "set_config_option",
+    "_tandem/info": "info",
+}
+
+
+class AgentService:
+    """Owns the sessions of one client connection."""
+
+    def __init__(self, channel: ClientChannel, *, model: Model | None = None, store: SessionStore | None = None,
+                 policy_factory: Callable[[], Policy] = Policy) -> None:
+        self.channel = channel
+        self.model = model or AnthropicModel()
+        self.store = store or SessionStore()
+        self.policy_factory = policy_factory
+        self.sessions: dict[str, Session] = {}
+        self.buffers: dict[str, Buffer] = {}
+        self._workspaces: dict[str, Workspace] = {}
+        self._warming: asyncio.Task[None] | None = None
+        self.default_mode = "default"
+        self.configure_session: Callable[[Session], None] = lambda s: None
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    def workspace(self, cwd: str) -> Workspace:
+        if not os.path.isabs(cwd):
+            raise InvalidParams(f"cwd must be an absolute path, got {cwd!r}")
+        if not os.path.isdir(cwd):
+            raise InvalidParams(f"cwd is not a directory: {cwd}")
+        key = str(Path(cwd).resolve())
+        if key not in self._workspaces:
+            self._workspaces[key] = Workspace(key, self.buffers)
+        return self._workspaces[key]
+
+    def session(self, session_id: str) -> Session:
+        try:
+            return self.sessions[session_id]
+        except KeyError:
+            raise NotFound(f"Unknown session: {session_id!r} (create one with session/new or open it with "
+                           f"session/load)") from None
+
+    def _warm_model(self) -> None:
+        warm = getattr(self.model, "warm", None)
+        if self._warming is None and warm is not None:
+            self._warming = asyncio.create_task(warm())
+            self._warming.add_done_callback(lambda t: t.cancelled() or t.exception())
+
+    def _make_session(self, session_id: str, ws: Workspace, config: SessionConfig, **kw: Any) -> Session:
+        session = Session(session_id=session_id, workspace=ws, config=config, channel=self.channel,
+                          log_file=self.store.open_log(str(ws.root), session_id), model=self.model,
+                          policy=self.policy_factory(), **kw)
+        self.configure_session(session)
+        self.sessions[session_id] = session
+        return session
+
+    # ---- session lifecycle --------------------------------------------------------------------
+
+    async def new_session(self, params: NewSessionRequest) -> NewSessionResponse:
+        ws = self.workspace(params.cwd)
+        config = SessionConfig(mode=self.default_mode)
+        session_id = "ses_" + uuid.uuid4().hex[:20]
+        session = self._make_session(session_id, ws, config)
+        session.log.meta(sessionId=session_id, cwd=str(ws.root), createdAt=iso(_now()),
+                         config={"mode": config.mode, "model": config.model, "effort": config.effort,
+                                 "maxTokens": config.max_tokens})
+        self._warm_model()
+        return NewSessionResponse(session_id=session_id, modes=config.mode_state(), config_options=config.options())
+
+    async def _open(self, session_id: str, cwd: str, replay: bool) -> LoadSessionResponse:
+        ws = self.workspace(cwd)
+        live = self.sessions.get(session_id)
+        if live is not None and live.cwd != str(ws.root):
+            raise InvalidParams(f"Session {session_id} belongs to {live.cwd}, not {ws.root}")
+        if live is not None:
+            live.log.flush()
+        if not self.store.exists(str(ws.root), session_id):
+            raise NotFound(f"Unknown session: {session_id!r} (no stored session in {ws.root})")
+        stored = await asyncio.to_thread(self.store.load, str(ws.root), session_id)
+        session = live
+        if session is None:
+            saved = stored.meta.get("config") or {}
+            config = SessionConfig()
+            for key, wire in (("mode", "mode"), ("model", "model"), ("effort", "effort"), ("max_tokens", "maxTokens")):
+                if wire in saved:
+                    try:
+                        config.set_option(key, saved[wire])
+                    except InvalidSetting:
+                        pass
+            session = self._make_session(session_id, ws, config, history=repair_history(stored.history, stored.updates),
+                                         title=stored.title)
+        if replay:
+            for update in stored.updates:
+                self.channel.send_update(session_id, update)
+        if live is None:
+            for call_id in unfinished_tool_calls(stored.updates):
+                session.emit(interrupted_update(call_id))
+        self._warm_model()
+        return LoadSessionResponse(modes=session.config.mode_state(), config_options=session.config.options())
+
+    async def load_session(self, params: LoadSessionRequest) -> LoadSessionResponse:
+        return await self._open(params.session_id, params.cwd, replay=True)
+
+    async def resume_session(self, params: ResumeSessionRequest) -> LoadSessionResponse:
+        return await self._open(params.session_id, params.cwd, replay=False)
+
+    async def list_sessions(self, params: ListSessionsRequest) -> ListSessionsResponse:
+        cwd = params.cwd if isinstance(params.cwd, str) else None
+        if cwd is not None:
+            cwd = str(Path(cwd).resolve())
+        stored = await asyncio.to_thread(self.store.list, cwd)
+        return ListSessionsResponse(sessions=[
+            SessionInfo(session_id=s.session_id, cwd=s.cwd, title=s.title or "New session", updated_at=iso(s.updated_at))
+            for s in stored])
+
+    async def close_session(self, params: SessionIdParams) -> EmptyResult:
+        session = self.session(params.session_id)
+        del self.sessions[params.session_id]
+        await session.close()
+        return EmptyResult()
+
+    async def delete_session(self, params: SessionIdParams) -> EmptyResult:
+        session = self.sessions.pop(params.session_id, None)
+        cwd = session.cwd if session else None
+        if session:
+            await session.close()
+        deleted = False
+        if cwd:
+            deleted = self.store.delete(cwd, params.session_id)
+        else:
+            for stored in await asyncio.to_thread(self.store.list, None):
+                if stored.session_id == params.session_id:
+                    deleted = self.store.delete(stored.cwd, params.session_id)
+        if not deleted and session is None:
+            raise NotFound(f"Unknown session: {params.session_id!r}")
+        return EmptyResult()
+
+    # ---- turns and settings -------------------------------------------------------------------
+
+    async def prompt(self, params: PromptRequest) -> PromptResponse:
+        session = self.session(params.session_id)
+        try:
+            return PromptResponse(stop_reason=await session.prompt(params.prompt))
+        except TurnInProgress as e:
+            raise InvalidRequest(str(e)) from None
+
+    async def cancel(self, params: SessionIdParams) -> None:
+        session = self.sessions.get(params.session_id)
+        if session is not None:  # a notification: unknown sessions are ignored
+            session.cancel()
+
+    async def set_mode(self, params: SetSessionModeRequest) -> EmptyResult:
+        session = self.session(params.session_id)
+        try:
+            session.set_mode(params.mode_id)
+        except InvalidSetting as e:
+            raise InvalidParams(str(e)) from None
+        return EmptyResult()
+
+    async def set_config_option(self, params: SetSessionConfigOptionRequest) -> SetSessionConfigOptionResponse:
+        session = self.session(params.session_id)
+        try:
+            session.set_option(params.config_id, params.value)
+        except InvalidSetting as e:
+            raise InvalidParams(str(e)) from None
+        return SetSessionConfigOptionResponse(config_options=session.config.options())
+
+    async def info(self, params: Any) -> ServerInfoResult:
+        return ServerInfoResult(version=__version__, state_dir=str(state_home()), model=SessionConfig().model,
+                                api_key_present=bool(getattr(self.model, "api_key", None)), sandbox="none")
+
+    async def shutdown(self) -> None:
+        for session in list(self.sessions.values()):
+            await session.close()
+        self.sessions.clear()
+
+
+def _now() -> float:
+    import time
+
+    return time.time()

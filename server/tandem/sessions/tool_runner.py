@@ -1,0 +1,140 @@
+"""Runs one tool_use block for a session: validate, announce as an ACP tool call, authorize, run, report."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from tandem_protocol import (
+    ContentToolCallContent,
+    PermissionOption,
+    RequestPermissionRequest,
+    TextContent,
+    ToolCallFields,
+    ToolCallProgress,
+    ToolCallStart,
+)
+
+from ..edits.apply import atomic_write
+from ..tools.base import Decision, PermissionAsk, Tool, ToolError, ToolResult
+
+if TYPE_CHECKING:
+    from .session import Session
+
+log = logging.getLogger(__name__)
+DISPLAY_LIMIT = 20_000
+
+
+async def run_tool_block(session: Session, block: dict[str, Any]) -> dict[str, Any]:
+    """Run the tool a model asked for and return the `tool_result` block for the model."""
+    call_id, name, raw_input = block["id"], block.get("name", ""), block.get("input") or {}
+    tool = session.offered_tools().get(name)
+    if tool is None:
+        why = (f"{name} is not available in plan mode" if session.config.mode == "plan" and name in session.all_tools
+               else f"There is no tool named {name!r}")
+        session.emit(ToolCallStart(tool_call_id=call_id, title=name or "unknown tool", name=name, kind="other",
+                                   status="failed", raw_input=raw_input))
+        return _result(call_id, why, True)
+    try:
+        inp = msgspec.convert(raw_input, tool.Input)
+    except msgspec.ValidationError as e:
+        session.emit(ToolCallStart(tool_call_id=call_id, title=name, name=name, kind=tool.kind, status="failed",
+                                   raw_input=raw_input))
+        return _result(call_id, f"Invalid input for {name}: {e}", True)
+    session.emit(ToolCallStart(tool_call_id=call_id, title=tool.title(inp), name=name, kind=tool.kind,
+                               status="pending", raw_input=raw_input,
+                               locations=tool.locations(inp, session.workspace) or msgspec.UNSET))
+    ctx = SessionToolContext(session, call_id, tool)
+    session.emit(ToolCallProgress(tool_call_id=call_id, status="in_progress"))
+    try:
+        result = await tool.run(inp, ctx)
+    except ToolError as e:
+        result = ToolResult(output=str(e), is_error=True)
+    except asyncio.CancelledError:
+        session.emit(ToolCallProgress(tool_call_id=call_id, status="failed", content=[_text("Cancelled by the user.")]))
+        raise
+    except Exception as e:  # a bug in a tool must not end the session
+        log.exception("tool %s failed", name)
+        result = ToolResult(output=f"{name} failed unexpectedly: {type(e).__name__}: {e}", is_error=True)
+    content = result.content if result.content is not None else [_text(result.output[:DISPLAY_LIMIT])]
+    session.emit(ToolCallProgress(tool_call_id=call_id, status="failed" if result.is_error else "completed",
+                                  content=content, title=result.title or msgspec.UNSET,
+                                  raw_output=result.raw_output if result.raw_output is not None else msgspec.UNSET))
+    return _result(call_id, result.output, result.is_error)
+
+
+def _result(call_id: str, output: str, is_error: bool) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": call_id, "content": output or "(no output)"}
+    if is_error:
+        block["is_error"] = True
+    return block
+
+
+def _text(text: str) -> ContentToolCallContent:
+    return ContentToolCallContent(content=TextContent(text=text))
+
+
+class SessionToolContext:
+    """The ToolContext a session gives each tool call."""
+
+    def __init__(self, session: Session, tool_call_id: str, tool: Tool) -> None:
+        self.session = session
+        self.workspace = session.workspace
+        self.session_id = session.id
+        self.tool_call_id = tool_call_id
+        self.read_files = session.read_files
+        self.tool = tool
+
+    async def authorize(self, ask: PermissionAsk) -> Decision:
+        verdict, reason = self.session.policy.decide(ask, self.session.config.mode, self.workspace)
+        if verdict == "allow":
+            return Decision(allowed=True)
+        if verdict == "deny":
+            return Decision(allowed=False, reason=reason)
+        edit = ask.kind == "edit"
+        request = RequestPermissionRequest(
+            session_id=self.session_id,
+            tool_call=ToolCallFields(tool_call_id=self.tool_call_id, title=ask.title, kind=ask.kind, name=ask.tool,
+                                     status="pending", content=ask.content,
+                                     meta={"tandem": ask.meta} if ask.meta else msgspec.UNSET),
+            options=[
+                PermissionOption(option_id="allow_once", name="Allow", kind="allow_once"),
+                PermissionOption(option_id="allow_always", kind="allow_always",
+                                 name="Allow all edits this session" if edit else "Always allow this command"),
+                PermissionOption(option_id="reject_once", name="Reject", kind="reject_once"),
+            ],
+        )
+        response = await self.session.channel.request_permission(request)
+        if response is None:
+            return Decision(allowed=False, reason=self.session.unattended_refusal(ask))
+        extras = (response.meta or {}).get("tandem") if isinstance(response.meta, dict) else None
+        feedback = extras.get("feedback") if isinstance(extras, dict) else None
+        outcome = response.outcome
+        option = getattr(outcome, "option_id", None)
+        if option in ("allow_once", "allow_always"):
+            if option == "allow_always":
+                self.session.policy.grant_always(ask)
+            return Decision(allowed=True, feedback=feedback, extras=extras if isinstance(extras, dict) else None)
+        if option is None:
+            return Decision(allowed=False, reason="The permission request was cancelled.")
+        return Decision(allowed=False, reason="The user rejected this.", feedback=feedback)
+
+    def progress(self, *, content: list | None = None, title: str | None = None) -> None:
+        self.session.emit(ToolCallProgress(tool_call_id=self.tool_call_id,
+                                           content=content if content is not None else msgspec.UNSET,
+                                           title=title if title is not None else msgspec.UNSET), batch=True)
+
+    def set_plan(self, entries: list) -> None:
+        self.session.set_plan(entries)
+
+    async def set_mode(self, mode: str) -> None:
+        self.session.set_mode(mode)
+
+    async def write_text(self, path: Path, new_text: str, old_text: str | None) -> None:
+        if self.workspace.is_open(path) and await self.session.channel.write_open_buffer(path, new_text, old_text):
+            self.workspace.update_buffer(path, new_text, self.workspace.buffer(path).version)
+            return
+        await asyncio.to_thread(atomic_write, path, new_text)

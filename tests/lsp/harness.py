@@ -1,0 +1,128 @@
+"""A pytest-lsp client for `tandem serve` that collects session/update and answers permission prompts."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Callable
+
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+from pytest_lsp.client import register_lsp_features
+
+from tandem.doors.lsp.server import dict_converter
+
+PermissionAnswer = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def allow(option: str = "allow_once", **tandem: Any) -> PermissionAnswer:
+    def answer(params: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = {"outcome": {"outcome": "selected", "optionId": option}}
+        if tandem:
+            result["_meta"] = {"tandem": tandem}
+        return result
+
+    return answer
+
+
+def reject(**tandem: Any) -> PermissionAnswer:
+    return allow("reject_once", **tandem)
+
+
+class TandemClient:
+    """Drives a real `tandem serve` process over stdio."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.client = LanguageClient(converter_factory=dict_converter)
+        register_lsp_features(self.client)
+        self.updates: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.permission_requests: list[dict[str, Any]] = []
+        self.permission_answers: list[PermissionAnswer] = []
+        self.permission_hold: asyncio.Event | None = None
+        self.applied_edits: list[dict[str, Any]] = []
+        self._changed = asyncio.Event()
+        self.init_result: types.InitializeResult | None = None
+        self._register()
+
+    def _register(self) -> None:
+        client = self.client
+
+        @client.feature("session/update")
+        def on_update(params: dict[str, Any]) -> None:
+            self.updates[params["sessionId"]].append(params["update"])
+            self._changed.set()
+
+        @client.feature("session/request_permission")
+        async def on_permission(params: dict[str, Any]) -> dict[str, Any]:
+            self.permission_requests.append(params)
+            self._changed.set()
+            if self.permission_hold is not None:
+                await self.permission_hold.wait()
+            answer = self.permission_answers.pop(0) if self.permission_answers else reject()
+            return answer(params)
+
+    async def start(self, *extra_args: str, init_options: dict[str, Any] | None = None,
+                    root: Path | None = None) -> TandemClient:
+        await self.client.start_io(sys.executable, "-m", "tandem", "serve", *extra_args, env=self.env)
+        self.init_result = await self.client.initialize_session(types.InitializeParams(
+            capabilities=types.ClientCapabilities(workspace=types.WorkspaceClientCapabilities(apply_edit=True)),
+            root_uri=root.as_uri() if root else None,
+            initialization_options=init_options or {"acp": {"protocolVersion": 1}},
+        ))
+        return self
+
+    async def stop(self) -> None:
+        try:
+            await asyncio.wait_for(self.client.shutdown_session(), 5)
+        except Exception:
+            pass
+        await self.client.stop()
+
+    async def request(self, method: str, params: dict[str, Any], timeout: float = 20) -> Any:
+        return await asyncio.wait_for(self.client.protocol.send_request_async(method, params), timeout)
+
+    def notify(self, method: str, params: dict[str, Any]) -> None:
+        self.client.protocol.notify(method, params)
+
+    async def new_session(self, cwd: Path) -> str:
+        result = await self.request("session/new", {"cwd": str(cwd), "mcpServers": []})
+        return result["sessionId"]
+
+    async def prompt(self, session_id: str, text: str, timeout: float = 30) -> dict[str, Any]:
+        return await self.request("session/prompt", {"sessionId": session_id,
+                                                      "prompt": [{"type": "text", "text": text}]}, timeout)
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10) -> Any:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError("condition not met in time")
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.1))
+            except TimeoutError:
+                pass
+
+    # ---- views of what was streamed ---------------------------------------------------------
+
+    def of(self, session_id: str, kind: str) -> list[dict[str, Any]]:
+        return [u for u in self.updates[session_id] if u["sessionUpdate"] == kind]
+
+    def text(self, session_id: str, kind: str = "agent_message_chunk") -> str:
+        return "".join(u["content"].get("text", "") for u in self.of(session_id, kind))
+
+    def tool_calls(self, session_id: str) -> dict[str, dict[str, Any]]:
+        """Tool calls folded from tool_call and tool_call_update upserts."""
+        calls: dict[str, dict[str, Any]] = {}
+        for u in self.updates[session_id]:
+            if u["sessionUpdate"] in ("tool_call", "tool_call_update"):
+                record = calls.setdefault(u["toolCallId"], {})
+                record.update({k: v for k, v in u.items() if k != "sessionUpdate"})
+        return calls
