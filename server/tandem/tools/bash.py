@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Annotated, ClassVar
 
 import msgspec
+from msgspec import UNSET, UnsetType
 from tandem_protocol import ToolCallLocation, ToolKind
 
 from ..workspace import Workspace
@@ -47,11 +48,11 @@ output (cmd > log 2>&1 &) to keep them running.
 class BashInput(msgspec.Struct, kw_only=True):
     command: Annotated[str, msgspec.Meta(description="The command to run")]
     timeout: Annotated[
-        int | None, msgspec.Meta(description="Timeout in milliseconds (default 120000, max 600000)")
-    ] = None
+        int | UnsetType, msgspec.Meta(description="Timeout in milliseconds (default 120000, max 600000)")
+    ] = UNSET
     description: Annotated[
-        str | None, msgspec.Meta(description="What the command does, in 5-10 words (e.g. 'Run the unit tests')")
-    ] = None
+        str | UnsetType, msgspec.Meta(description="What the command does, in 5-10 words (e.g. 'Run the unit tests')")
+    ] = UNSET
 
 
 def build_argv(command: str) -> list[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, ClassVar
 
 import msgspec
+from msgspec import UNSET, UnsetType
 from tandem_protocol import ToolCallLocation, ToolKind
 
 from ..workspace import Workspace
@@ -30,9 +31,9 @@ _GLOB_CHARS = re.compile(r"[*?\[{]")
 class GlobInput(msgspec.Struct, kw_only=True):
     pattern: Annotated[str, msgspec.Meta(description="The glob pattern to match files against")]
     path: Annotated[
-        str | None,
-        msgspec.Meta(description="Directory to search in. Omit for the workspace root (never pass \"null\")"),
-    ] = None
+        str | UnsetType,
+        msgspec.Meta(description="Directory to search in. Omit it for the workspace root"),
+    ] = UNSET
 
 
 class Glob:

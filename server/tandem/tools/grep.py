@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 from tandem_protocol import ToolCallLocation, ToolKind
 
 from ..workspace import Workspace
@@ -21,9 +22,8 @@ MAX_FILES_SCANNED = 50_000  # files mode sorts by mtime, so it must see them all
 DESCRIPTION = """\
 Searches file contents with ripgrep. Use it, not grep or rg in Bash.
 - Rust regex syntax: "log.*Error", "fn\\s+\\w+"; escape literal braces: `interface\\{\\}`.
-- Filter with glob ("*.js", "**/*.tsx") or type ("js", "py").
 - output_mode: "files_with_matches" (default) lists files, newest first; "content" shows \
-matching lines (-n, -A/-B/-C apply); "count" gives matching lines per file.
+matching lines (with -n, -A/-B/-C); "count", matching lines per file.
 - Patterns match within one line unless multiline is true.
 - Skips .gitignored files. Output is capped: narrow with path, glob or type."""
 
@@ -32,8 +32,8 @@ D = msgspec.Meta
 
 class GrepInput(msgspec.Struct, kw_only=True):
     pattern: Annotated[str, D(description="The regex to search for in file contents")]
-    path: Annotated[str | None, D(description="File or directory to search. Default: workspace root")] = None
-    glob: Annotated[str | None, D(description='Only files matching this glob: "*.js", "*.{ts,tsx}"')] = None
+    path: Annotated[str | UnsetType, D(description="File or directory to search. Default: workspace root")] = UNSET
+    glob: Annotated[str | UnsetType, D(description='Only files matching this glob: "*.js", "*.{ts,tsx}"')] = UNSET
     output_mode: Annotated[
         Literal["content", "files_with_matches", "count"], D(description="What to show; see above")
     ] = "files_with_matches"
@@ -56,7 +56,7 @@ class GrepInput(msgspec.Struct, kw_only=True):
         DEFAULT_HEAD_LIMIT
     )
     multiline: Annotated[bool, D(description="Let . match newlines, patterns span lines (rg -U)")] = False
-    type: Annotated[str | None, D(description="File type (rg --type): js, py, rust, go...")] = None
+    type: Annotated[str | UnsetType, D(description="File type (rg --type): js, py, rust, go...")] = UNSET
 
 
 class Grep:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, ClassVar
 
 import msgspec
+from msgspec import UNSET, UnsetType
 from tandem_protocol import ToolCallLocation, ToolKind
 
 from ..workspace import NotText, Workspace
@@ -29,13 +30,13 @@ of the file: never include it in Edit's old_string.
 class ReadInput(msgspec.Struct, kw_only=True):
     file_path: Annotated[str, msgspec.Meta(description="The file to read (absolute, or relative to the workspace root)")]
     offset: Annotated[
-        int | None,
+        int | UnsetType,
         msgspec.Meta(description="Line number to start from (1-based). Only for files too long to read at once"),
-    ] = None
+    ] = UNSET
     limit: Annotated[
-        int | None,
+        int | UnsetType,
         msgspec.Meta(description="Number of lines to read. Only for files too long to read at once"),
-    ] = None
+    ] = UNSET
 
 
 class Read:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, ClassVar, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 from tandem_protocol import PlanEntry, ToolCallLocation, ToolKind
 
 from ..workspace import Workspace
@@ -24,10 +25,10 @@ D = msgspec.Meta
 class Todo(msgspec.Struct, kw_only=True):
     content: Annotated[str, D(min_length=1, description="The task, imperative: 'Run the tests'")]
     status: Annotated[Literal["pending", "in_progress", "completed"], D(description="Progress")]
-    active_form: Annotated[str | None, D(description="Present continuous: 'Running the tests'")] = msgspec.field(
-        default=None, name="activeForm"
+    active_form: Annotated[str | UnsetType, D(description="Present continuous: 'Running the tests'")] = msgspec.field(
+        default=UNSET, name="activeForm"
     )
-    priority: Annotated[Literal["high", "medium", "low"] | None, D(description="Default medium")] = None
+    priority: Annotated[Literal["high", "medium", "low"] | UnsetType, D(description="Default medium")] = UNSET
 
 
 class TodoWriteInput(msgspec.Struct, kw_only=True):
