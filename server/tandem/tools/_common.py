@@ -80,7 +80,8 @@ def missing_file_message(path: Path, workspace: Workspace) -> str:
 
 def refusal(decision: Decision, what: str) -> str:
     """What the model is told when a permission check says no: why, and the user's words if any."""
-    msg = f"{what} was refused: {decision.reason or 'the user said no'}."
+    reason = (decision.reason or "the user said no").rstrip(".")
+    msg = f"{what} was refused: {reason}."
     if decision.feedback:
         msg += f"\nUser feedback: {decision.feedback}"
     return msg

@@ -27,7 +27,9 @@ _LINE_PREFIX = re.compile(r"^ *\d+\t", re.M)
 
 
 class EditInput(msgspec.Struct, kw_only=True):
-    file_path: Annotated[str, msgspec.Meta(description="The file to modify (absolute, or relative to the workspace root)")]
+    file_path: Annotated[
+        str, msgspec.Meta(description="The file to modify (absolute, or relative to the workspace root)")
+    ]
     old_string: Annotated[str, msgspec.Meta(description="The exact text to replace")]
     new_string: Annotated[str, msgspec.Meta(description="The text to put in its place (must differ from old_string)")]
     replace_all: Annotated[bool, msgspec.Meta(description="Replace every occurrence of old_string")] = False

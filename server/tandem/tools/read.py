@@ -28,7 +28,9 @@ of the file: never include it in Edit's old_string.
 
 
 class ReadInput(msgspec.Struct, kw_only=True):
-    file_path: Annotated[str, msgspec.Meta(description="The file to read (absolute, or relative to the workspace root)")]
+    file_path: Annotated[
+        str, msgspec.Meta(description="The file to read (absolute, or relative to the workspace root)")
+    ]
     offset: Annotated[
         int | UnsetType,
         msgspec.Meta(description="Line number to start from (1-based). Only for files too long to read at once"),

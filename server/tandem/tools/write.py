@@ -22,7 +22,9 @@ Writes a file: creates it (with any missing folders) or replaces its whole conte
 
 
 class WriteInput(msgspec.Struct, kw_only=True):
-    file_path: Annotated[str, msgspec.Meta(description="The file to write (absolute, or relative to the workspace root)")]
+    file_path: Annotated[
+        str, msgspec.Meta(description="The file to write (absolute, or relative to the workspace root)")
+    ]
     content: Annotated[str, msgspec.Meta(description="The complete new content of the file")]
 
 

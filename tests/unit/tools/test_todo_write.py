@@ -38,7 +38,8 @@ async def test_publishes_the_plan(ctx, run):
 
 
 async def test_warns_on_several_in_progress(ctx, run):
-    res = await run(TODO, ctx, todos=[{"content": "a", "status": "in_progress"}, {"content": "b", "status": "in_progress"}])
+    todos = [{"content": "a", "status": "in_progress"}, {"content": "b", "status": "in_progress"}]
+    res = await run(TODO, ctx, todos=todos)
     assert not res.is_error and "2 tasks are in_progress" in res.output
     assert len(ctx.plans[0]) == 2
 

@@ -19,7 +19,8 @@ async def test_creates_file_and_folders(ctx, root, run):
     assert path.read_text() == "a = 1\nb = 2\n"
     assert "created" in res.output and "src/deep/new.py" in res.output and "2 lines" in res.output
     (ask,) = ctx.asks
-    assert ask.tool == "Write" and ask.kind == "edit" and ask.subject == str(path) and ask.title == "Write src/deep/new.py"
+    assert ask.tool == "Write" and ask.kind == "edit" and ask.subject == str(path)
+    assert ask.title == "Write src/deep/new.py"
     (diff,) = ask.content
     assert diff.old_text is None and diff.new_text == "a = 1\nb = 2\n"
     assert ctx.writes == [(path, "a = 1\nb = 2\n", None)]
