@@ -11,6 +11,7 @@ def serve() -> None:
 
     from ... import __version__
     from ...service import AgentService
+    from ..common import acp_initialize_result
     from . import documents, sessions
     from .channel import LspChannel
     from .server import TandemServer
@@ -19,7 +20,7 @@ def serve() -> None:
     logging.getLogger("pygls").setLevel(logging.WARNING)
     server = TandemServer()
     service = AgentService(LspChannel(server))
-    server.protocol.acp_result = encode(_acp_initialize_result(PROTOCOL_VERSION, __version__))
+    server.protocol.acp_result = encode(acp_initialize_result(PROTOCOL_VERSION, __version__))
     documents.setup(server, service)
     sessions.setup(server, service)
 
@@ -29,23 +30,3 @@ def serve() -> None:
 
     server.start_stdio()
 
-
-def _acp_initialize_result(protocol_version: int, version: str):
-    from tandem_protocol import (
-        AgentCapabilities,
-        Empty,
-        Implementation,
-        InitializeResponse,
-        PromptCapabilities,
-        SessionCapabilities,
-    )
-
-    return InitializeResponse(
-        protocol_version=protocol_version,
-        agent_capabilities=AgentCapabilities(
-            load_session=True,
-            prompt_capabilities=PromptCapabilities(image=True, embedded_context=True),
-            session_capabilities=SessionCapabilities(list=Empty(), resume=Empty(), close=Empty(), delete=Empty()),
-        ),
-        agent_info=Implementation(name="tandem", title="Tandem", version=version),
-    )
