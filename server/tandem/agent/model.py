@@ -56,14 +56,22 @@ class Model(Protocol):
     async def stream(self, request: ModelRequest, sink: StreamSink) -> ModelReply: ...
 
 
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ[name])
+    except (KeyError, ValueError):
+        return default
+
+
 @dataclass
 class RetryPolicy:
-    """Our own bound on retries: the SDK would obey any retry-after, however large."""
+    """Our own bound on retries: the SDK would obey any retry-after, however large.
+    TANDEM_RETRY_MAX_DELAY and TANDEM_RETRY_BUDGET (seconds) override the caps."""
 
     attempts: int = 4
-    max_delay: float = 8.0
-    total_budget: float = 45.0
-    request_timeout: float = 600.0
+    max_delay: float = field(default_factory=lambda: _env_float("TANDEM_RETRY_MAX_DELAY", 8.0))
+    total_budget: float = field(default_factory=lambda: _env_float("TANDEM_RETRY_BUDGET", 45.0))
+    request_timeout: float = field(default_factory=lambda: _env_float("TANDEM_REQUEST_TIMEOUT", 600.0))
 
 
 _RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504, 529}
@@ -101,6 +109,7 @@ class AnthropicModel:
 
     async def stream(self, request: ModelRequest, sink: StreamSink) -> ModelReply:
         import anthropic
+        import httpx2  # the SDK's transport: a connection dropped mid-stream surfaces as its error, unwrapped
 
         started = time.monotonic()
         attempt = 0
@@ -110,9 +119,10 @@ class AnthropicModel:
             try:
                 return await self._stream_once(request, emitted)
             except anthropic.APIStatusError as e:
-                retryable, reason = e.status_code in _RETRYABLE_STATUS, _status_reason(e)
+                retryable, reason = _retryable(e), _status_reason(e)
                 retry_after = _retry_after(e)
-            except (anthropic.APIConnectionError, anthropic.APIResponseValidationError, ValueError) as e:
+            except (anthropic.APIConnectionError, anthropic.APIResponseValidationError, httpx2.HTTPError,
+                    ValueError) as e:
                 retryable, reason, retry_after = True, f"connection problem ({type(e).__name__}: {e})", None
             if not retryable or emitted.any or attempt >= self.retry.attempts:
                 raise ModelError(f"The model call failed: {reason}" + (" (gave up after retries)" if retryable else ""))
@@ -192,6 +202,15 @@ class _Emitted:
     def on_thinking(self, text: str) -> None:
         self.any = True
         self._sink.on_thinking(text)
+
+
+def _retryable(e: Any) -> bool:
+    if e.status_code in _RETRYABLE_STATUS:
+        return True
+    # an `event: error` inside a stream arrives as status 200 with the error type in the body
+    body = e.body if isinstance(getattr(e, "body", None), dict) else {}
+    kind = (body.get("error") or {}).get("type") if isinstance(body.get("error"), dict) else body.get("type")
+    return kind in ("overloaded_error", "api_error", "rate_limit_error")
 
 
 def _retry_after(e: Any) -> float | None:
