@@ -15,3 +15,4 @@ async def tandem(server_env, workspace):
         yield client
     finally:
         await client.stop()
+    assert client.schema_errors == [], "messages that break the ACP schema:\n" + "\n".join(client.schema_errors)

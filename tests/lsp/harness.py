@@ -14,6 +14,8 @@ from pytest_lsp.client import register_lsp_features
 
 from tandem.doors.lsp.server import dict_converter
 
+from ..acp_schema import is_acp_method, validate_acp_message
+
 PermissionAnswer = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -43,6 +45,7 @@ class TandemClient:
         self.permission_answers: list[PermissionAnswer] = []
         self.permission_hold: asyncio.Event | None = None
         self.applied_edits: list[dict[str, Any]] = []
+        self.schema_errors: list[str] = []
         self._changed = asyncio.Event()
         self.init_result: types.InitializeResult | None = None
         self._register()
@@ -52,17 +55,26 @@ class TandemClient:
 
         @client.feature("session/update")
         def on_update(params: dict[str, Any]) -> None:
+            self._check({"jsonrpc": "2.0", "method": "session/update", "params": params})
             self.updates[params["sessionId"]].append(params["update"])
             self._changed.set()
 
         @client.feature("session/request_permission")
         async def on_permission(params: dict[str, Any]) -> dict[str, Any]:
+            self._check({"jsonrpc": "2.0", "id": 1, "method": "session/request_permission", "params": params})
             self.permission_requests.append(params)
             self._changed.set()
             if self.permission_hold is not None:
                 await self.permission_hold.wait()
             answer = self.permission_answers.pop(0) if self.permission_answers else reject()
             return answer(params)
+
+    def _check(self, message: dict[str, Any]) -> None:
+        """Handler exceptions would only be logged by pygls: keep schema failures for the test to see."""
+        try:
+            validate_acp_message(message)
+        except AssertionError as e:
+            self.schema_errors.append(str(e))
 
     async def start(self, *extra_args: str, init_options: dict[str, Any] | None = None,
                     root: Path | None = None) -> TandemClient:
@@ -72,6 +84,8 @@ class TandemClient:
             root_uri=root.as_uri() if root else None,
             initialization_options=init_options or {"acp": {"protocolVersion": 1}},
         ))
+        acp = self.init_result.capabilities.experimental["acp"]
+        validate_acp_message({"jsonrpc": "2.0", "id": 0, "result": acp}, method="initialize")
         return self
 
     async def stop(self) -> None:
@@ -82,7 +96,11 @@ class TandemClient:
         await self.client.stop()
 
     async def request(self, method: str, params: dict[str, Any], timeout: float = 20) -> Any:
-        return await asyncio.wait_for(self.client.protocol.send_request_async(method, params), timeout)
+        """Send a request; every ACP message the server answers is checked against the official schema."""
+        result = await asyncio.wait_for(self.client.protocol.send_request_async(method, params), timeout)
+        if is_acp_method(method):
+            validate_acp_message({"jsonrpc": "2.0", "id": 1, "result": result}, method=method)
+        return result
 
     def notify(self, method: str, params: dict[str, Any]) -> None:
         self.client.protocol.notify(method, params)
