@@ -32,6 +32,7 @@ from . import __version__
 from .agent.config import InvalidSetting, SessionConfig
 from .agent.model import AnthropicModel, Model
 from .errors import InvalidParams, InvalidRequest, NotFound
+from .handlers import HANDLERS  # noqa: F401  (re-exported for the doors)
 from .safety.permissions import Policy
 from .sessions.channel import ClientChannel
 from .sessions.history import interrupted_update, repair_history, unfinished_tool_calls
@@ -41,33 +42,19 @@ from .workspace import Buffer, Workspace
 
 log = logging.getLogger(__name__)
 
-# wire method -> AgentService method; the doors dispatch through this table
-HANDLERS: dict[str, str] = {
-    "session/new": "new_session",
-    "session/load": "load_session",
-    "session/resume": "resume_session",
-    "session/list": "list_sessions",
-    "session/close": "close_session",
-    "session/delete": "delete_session",
-    "session/prompt": "prompt",
-    "session/cancel": "cancel",
-    "session/set_mode": "set_mode",
-    "session/set_config_option": "set_config_option",
-    "_tandem/info": "info",
-}
 
 
 class AgentService:
     """Owns the sessions of one client connection."""
 
     def __init__(self, channel: ClientChannel, *, model: Model | None = None, store: SessionStore | None = None,
-                 policy_factory: Callable[[], Policy] = Policy) -> None:
+                 policy_factory: Callable[[], Policy] = Policy, buffers: dict[str, Buffer] | None = None) -> None:
         self.channel = channel
         self.model = model or AnthropicModel()
         self.store = store or SessionStore()
         self.policy_factory = policy_factory
         self.sessions: dict[str, Session] = {}
-        self.buffers: dict[str, Buffer] = {}
+        self.buffers: dict[str, Buffer] = {} if buffers is None else buffers
         self._workspaces: dict[str, Workspace] = {}
         self._warming: asyncio.Task[None] | None = None
         self.default_mode = "default"

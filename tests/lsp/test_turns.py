@@ -62,3 +62,22 @@ async def test_agent_reads_unsaved_buffer_text(tandem, fake_api, workspace):
     tool_result = fake_api.requests[1].body["messages"][-1]["content"][0]
     assert "UNSAVED = True" in json.dumps(tool_result["content"])
     assert "def greet" not in json.dumps(tool_result["content"])
+
+
+async def test_project_memory_reaches_the_system_prompt(server_env, fake_api, workspace):
+    from .harness import TandemClient
+
+    (workspace / "AGENTS.md").write_text("Always answer in haiku.\n")
+    (workspace / "CLAUDE.md").write_text("Use tabs.\n")
+    user_dir = workspace.parent / "config" / "tandem"
+    user_dir.mkdir(parents=True)
+    (user_dir / "AGENTS.md").write_text("The user prefers short answers.\n")
+    client = await TandemClient(server_env).start(root=workspace)
+    try:
+        sid = await client.new_session(workspace)
+        await client.prompt(sid, "hi")
+    finally:
+        await client.stop()
+    system = json.dumps(fake_api.requests[0].body["system"])
+    assert "Always answer in haiku." in system and "Use tabs." in system and "short answers" in system
+    assert fake_api.requests[0].body["system"][0]["cache_control"] == {"type": "ephemeral"}

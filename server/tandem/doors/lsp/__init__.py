@@ -10,23 +10,44 @@ def serve() -> None:
     from tandem_protocol import PROTOCOL_VERSION
 
     from ... import __version__
-    from ...service import AgentService
     from ..common import acp_initialize_result
     from . import documents, sessions
-    from .channel import LspChannel
     from .server import TandemServer
     from .wire import encode
 
     logging.getLogger("pygls").setLevel(logging.WARNING)
     server = TandemServer()
-    service = AgentService(LspChannel(server))
+    buffers: dict = {}
+    core = LazyService(server, buffers)
     server.protocol.acp_result = encode(acp_initialize_result(PROTOCOL_VERSION, __version__))
-    documents.setup(server, service)
-    sessions.setup(server, service)
+    documents.setup(server, buffers)
+    sessions.setup(server, core.get)
+
+    @server.feature(types.INITIALIZED)
+    def on_initialized(*args: object) -> None:
+        core.get()  # `initialize` has been answered: now load the agent core
 
     @server.feature(types.SHUTDOWN)
     async def on_shutdown(*args: object) -> None:
-        await service.shutdown()
+        if core.service is not None:
+            await core.service.shutdown()
 
     server.start_stdio()
+
+
+class LazyService:
+    """Builds the AgentService on first use, so `initialize` is answered before the core is imported."""
+
+    def __init__(self, server, buffers: dict) -> None:
+        self.server = server
+        self.buffers = buffers
+        self.service = None
+
+    def get(self):
+        if self.service is None:
+            from ...service import AgentService
+            from .channel import LspChannel
+
+            self.service = AgentService(LspChannel(self.server), buffers=self.buffers)
+        return self.service
 

@@ -10,12 +10,11 @@ from pygls.uris import to_fs_path
 from ...workspace import Buffer
 
 if TYPE_CHECKING:
-    from ...service import AgentService
     from .server import TandemServer
 
 
-def setup(server: TandemServer, service: AgentService) -> None:
-    buffers = service.buffers
+def setup(server: TandemServer, buffers: dict[str, Buffer]) -> None:
+    """`buffers` is the overlay every Workspace of the AgentService reads (shared dict)."""
 
     def sync(uri: str) -> None:
         path = to_fs_path(uri)

@@ -1,0 +1,15 @@
+"""Which AgentService method serves each wire method: the table both doors dispatch through (import-light)."""
+
+HANDLERS: dict[str, str] = {
+    "session/new": "new_session",
+    "session/load": "load_session",
+    "session/resume": "resume_session",
+    "session/list": "list_sessions",
+    "session/close": "close_session",
+    "session/delete": "delete_session",
+    "session/prompt": "prompt",
+    "session/cancel": "cancel",
+    "session/set_mode": "set_mode",
+    "session/set_config_option": "set_config_option",
+    "_tandem/info": "info",
+}
