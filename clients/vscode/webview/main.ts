@@ -37,7 +37,7 @@ const app = document.getElementById("app")!;
 app.innerHTML = `
 <header>
   <div class="row">
-    <button id="new" type="button" title="New session">＋ New</button>
+    <button id="new" type="button" title="New session">+ New</button>
     <button id="history" type="button" title="Sessions">History</button>
     <span id="title" class="title"></span>
   </div>
@@ -132,8 +132,8 @@ function rerenderAll(): void {
   schedule();
 }
 
-const KIND_ICON: Record<string, string> = { read: "📄", edit: "✏️", delete: "🗑", move: "↪", search: "🔍",
-  execute: "▶", think: "💭", fetch: "🌐", switch_mode: "⇄", other: "•" };
+const KIND_ICON: Record<string, string> = { read: "◧", edit: "✎", delete: "✕", move: "↪", search: "⌕",
+  execute: "▶", think: "…", fetch: "⇣", switch_mode: "⇄", other: "•" };
 
 function renderEntry(node: HTMLElement, e: Entry): void {
   switch (e.kind) {

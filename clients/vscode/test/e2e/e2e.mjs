@@ -1,0 +1,237 @@
+// End-to-end: the packaged extension in a real code-server, driven through Debian Chromium with playwright-core,
+// against `tandem serve` and the scripted fake Anthropic API. Run through run.sh (it sets the environment).
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const EXT = path.resolve(HERE, "../..");
+const ROOT = path.resolve(EXT, "../..");
+const PYTHON = process.env.TANDEM_PYTHON ?? path.join(ROOT, ".venv/bin/python");
+const ENTRY = process.env.CODE_SERVER_ENTRY;
+const require = createRequire(path.join(process.env.NODE_PATH ?? "", "x.js"));
+const { chromium } = require("playwright-core");
+
+const RUN = path.join(HERE, ".run");
+const SHOTS = path.join(HERE, "screenshots");
+const children = [];
+const results = {};
+let step = 0;
+
+function log(...a) { console.error(`[e2e ${new Date().toISOString().slice(11, 23)}]`, ...a); }
+async function freePort() {
+  return new Promise((resolve) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+}
+async function until(what, fn, timeout = 20000, interval = 100) {
+  const end = Date.now() + timeout;
+  let last;
+  while (Date.now() < end) {
+    try { const v = await fn(); if (v) return v; } catch (e) { last = e; }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+// ---- set-up: a fresh run directory, the fake model, settings, the extension --------------------------------------
+fs.rmSync(RUN, { recursive: true, force: true });
+fs.rmSync(SHOTS, { recursive: true, force: true });
+fs.mkdirSync(SHOTS, { recursive: true });
+const dirs = Object.fromEntries(["ws", "user", "exts", "tmp", "xdg-config", "xdg-state", "xdg-data", "xdg-cache", "browser"]
+  .map((d) => [d, path.join(RUN, d)]));
+for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
+fs.mkdirSync(path.join(dirs.ws, "src"));
+const APP = path.join(dirs.ws, "src", "app.py");
+fs.writeFileSync(APP, "def greet(name):\n    return f'Hello, {name}!'\n");
+
+const fake = spawn(PYTHON, ["-m", "tandem.agent.fake_api", "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+children.push(fake);
+const baseUrl = await new Promise((resolve, reject) => {
+  let buf = "";
+  fake.stdout.on("data", (d) => { buf += d; const i = buf.indexOf("\n"); if (i >= 0) resolve(JSON.parse(buf.slice(0, i)).base_url); });
+  fake.on("exit", (c) => reject(new Error(`fake API exited ${c}`)));
+});
+log("fake model at", baseUrl);
+async function enqueue(...items) {
+  const r = await fetch(`${baseUrl}/_fake/enqueue`, { method: "POST", body: JSON.stringify(items), headers: { "content-type": "application/json" } });
+  if (!r.ok) throw new Error(`enqueue: ${r.status} ${await r.text()}`);
+}
+
+const env = { ...process.env, TMPDIR: dirs.tmp, XDG_CONFIG_HOME: dirs["xdg-config"], XDG_DATA_HOME: dirs["xdg-data"],
+  XDG_CACHE_HOME: dirs["xdg-cache"], XDG_STATE_HOME: dirs["xdg-state"] };
+for (const k of Object.keys(env)) if (k.startsWith("ANTHROPIC_") || k.startsWith("VSCODE_")) delete env[k];
+const settings = {
+  "workbench.startupEditor": "none", "security.workspace.trust.enabled": false, "chat.disableAIFeatures": true,
+  "workbench.secondarySideBar.defaultVisibility": "hidden", "extensions.autoCheckUpdates": false,
+  "extensions.autoUpdate": false, "workbench.tips.enabled": false, "git.openRepositoryInParentFolders": "never", "git.enabled": false, "telemetry.telemetryLevel": "off",
+  "tandem.serverCommand": [PYTHON, "-m", "tandem", "serve"],
+  "tandem.serverEnv": { ANTHROPIC_BASE_URL: baseUrl, ANTHROPIC_API_KEY: "test-key", TANDEM_MODEL: "claude-sonnet-5-5",
+                        XDG_STATE_HOME: dirs["xdg-state"], PYTHONUNBUFFERED: "1" },
+};
+fs.mkdirSync(path.join(dirs.user, "User"), { recursive: true });
+fs.writeFileSync(path.join(dirs.user, "User", "settings.json"), JSON.stringify(settings, null, 2));
+const config = path.join(RUN, "config.yaml");
+fs.writeFileSync(config, "auth: none\ncert: false\n");
+const common = ["--config", config, "--user-data-dir", dirs.user, "--extensions-dir", dirs.exts];
+const install = spawnSync(process.execPath, [ENTRY, ...common, "--install-extension", path.join(EXT, "dist", "tandem.vsix")],
+                          { env, encoding: "utf8" });
+if (install.status !== 0) throw new Error(`install-extension failed: ${install.stdout}${install.stderr}`);
+
+const port = await freePort();
+const cs = spawn(process.execPath, [ENTRY, ...common, "--bind-addr", `127.0.0.1:${port}`, "--auth", "none",
+  "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", dirs.ws],
+  { env, detached: true, stdio: ["ignore", fs.openSync(path.join(RUN, "code-server.log"), "w"), fs.openSync(path.join(RUN, "code-server.err"), "w")] });
+children.push(cs);
+await until("code-server", async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 30000, 200);
+
+function cleanup() {
+  for (const c of children) {
+    try { c === cs ? process.kill(-c.pid, "SIGTERM") : c.kill("SIGTERM"); } catch { /* gone */ }
+  }
+}
+process.on("exit", cleanup);
+
+// ---- the browser ---------------------------------------------------------------------------------------------------
+const browser = await chromium.launchPersistentContext(dirs.browser, {
+  executablePath: "/usr/bin/chromium", headless: true, viewport: { width: 1400, height: 900 },
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+const page = browser.pages()[0] ?? await browser.newPage();
+async function shot(name) {
+  const file = path.join(SHOTS, `${String(++step).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file });
+  log("screenshot", path.relative(EXT, file));
+}
+async function chat() {
+  return until("the chat webview", async () => {
+    for (const f of page.frames()) {
+      if (await f.evaluate(() => !!document.getElementById("transcript")).catch(() => false)) return f;
+    }
+    return undefined;
+  }, 20000, 200);
+}
+async function status() {
+  return (await page.locator(".statusbar-item", { hasText: "Tandem:" }).first().textContent().catch(() => "")) ?? "";
+}
+async function palette(command) {
+  await page.keyboard.press("F1");
+  const box = page.locator(".quick-input-widget input");
+  await box.waitFor({ state: "visible" });
+  await box.fill(`>${command}`);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: command }).first().waitFor();
+  await page.keyboard.press("Enter");
+}
+async function editorText() {
+  return (await page.locator(".monaco-editor .view-lines").first().innerText()).replace(/\u00a0/g, " ");
+}
+
+let ok = false;
+try {
+  const t0 = Date.now();
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.ws)}`);
+  await page.locator(".monaco-workbench").waitFor({ timeout: 60000 });
+  await until("the Tandem status item (activation)", async () => (await status()).includes("ready"), 60000, 250);
+  log(`workbench + extension ready in ${Date.now() - t0} ms: ${await status()}`);
+  await shot("workbench-ready");
+
+  // 1. open the sidebar
+  await palette("Tandem: New Session");
+  let frame = await chat();
+  await until("a session in the header", () => frame.evaluate(() => !document.getElementById("title").textContent.includes("No session")));
+  await shot("sidebar-open");
+
+  // 2. a streamed answer (thinking + Markdown with a code block), paced so streaming is visible
+  await enqueue({ blocks: [
+    { type: "thinking", thinking: "The user wants a greeting function explained." },
+    { type: "text", text: "Here is **the answer**:\n\n```python\nprint('hi')\n```\n\n- one\n- two\n\nStreaming works." },
+  ], chunk: 8, delay: 0.05 });
+  const input = frame.locator("#input");
+  await input.click();
+  await input.fill("Explain greet");
+  await input.press("Enter");
+  await until("the streamed answer", () => frame.evaluate(() =>
+    [...document.querySelectorAll(".msg.agent")].some((n) => n.textContent.includes("Streaming works."))), 30000);
+  await until("the turn to end", () => frame.evaluate(() => document.getElementById("stop").hidden));
+  const m = await frame.evaluate(() => window.__tandemMetrics);
+  const lat = m.chunks.map((c) => c.painted - c.hostT).sort((a, b) => a - b);
+  results.firstChunkHostToPaintMs = m.firstChunk.painted - m.firstChunk.hostT;
+  results.chunkHostToPaintP50Ms = lat[Math.floor(lat.length / 2)];
+  results.chunkHostToPaintMaxMs = lat[lat.length - 1];
+  results.chunks = lat.length;
+  if (!(await frame.locator(".code-block .copy").count())) throw new Error("no copy button on the code block");
+  if (!(await frame.locator(".msg.thought details").count())) throw new Error("no collapsible thinking");
+  await shot("streamed-answer");
+
+  // 3. Bash asks for permission; approve it with a note
+  await enqueue({ blocks: [{ type: "tool_use", name: "Bash", input: { command: "echo hello-from-bash > out.txt && cat out.txt" } }] },
+                { text: "Ran it." });
+  await input.fill("run it");
+  await input.press("Enter");
+  await frame.locator(".permission").waitFor({ timeout: 20000 });
+  await frame.locator(".permission input.note").fill("fine by me");
+  await shot("bash-permission");
+  await frame.locator(".permission button", { hasText: "Allow once" }).click();
+  await until("Bash to complete", () => frame.evaluate(() =>
+    [...document.querySelectorAll(".tool")].some((n) => n.className.includes("status-completed") && n.textContent.includes("hello-from-bash"))), 20000);
+  await until("the answer after Bash", () => frame.evaluate(() => document.body.textContent.includes("Ran it.")));
+  if (fs.readFileSync(path.join(dirs.ws, "out.txt"), "utf8") !== "hello-from-bash\n") throw new Error("Bash did not run");
+  await shot("bash-done");
+
+  // 4. plan mode through the mode picker: the status bar follows
+  await frame.locator("#mode").selectOption("plan");
+  await until("plan mode in the status bar", async () => (await status()).includes("plan"));
+  await shot("plan-mode");
+  await frame.locator("#mode").selectOption("default");
+  await until("default mode in the status bar", async () => (await status()).includes("default"));
+
+  // 5. an edit, approved, applied to the open buffer through workspace/applyEdit, then undone with Ctrl+Z
+  await page.keyboard.press("Control+P");
+  await page.locator(".quick-input-widget input").fill("app.py");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "app.py" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  await until("app.py open", async () => (await editorText()).includes("Hello"));
+  await enqueue({ blocks: [{ type: "tool_use", name: "Read", input: { file_path: APP } }] },
+                { blocks: [{ type: "tool_use", name: "Edit", input: { file_path: APP, old_string: "Hello", new_string: "Hi" } }] },
+                { text: "Edited." });
+  await input.fill("say hi");
+  await input.press("Enter");
+  await frame.locator(".permission .diff").waitFor({ timeout: 20000 });
+  await shot("edit-permission");
+  await frame.locator(".permission button", { hasText: "Allow once" }).click();
+  await until("the edit in the editor", async () => (await editorText()).includes("Hi, {name}"), 20000);
+  await until("the turn to end", () => frame.evaluate(() => document.body.textContent.includes("Edited.")));
+  await shot("edit-applied");
+  await page.locator(".monaco-editor .view-lines").first().click();
+  await page.keyboard.press("Control+Z");
+  await until("undo to restore the text", async () => (await editorText()).includes("Hello, {name}"), 10000);
+  await shot("edit-undone");
+
+  // 6. a 1,000-message transcript renders within budget (dispatched to the webview as one host batch)
+  results.render1000Ms = await frame.evaluate(async () => {
+    const messages = [{ type: "session", sessionId: "bench", modes: null, configOptions: null, reset: true }];
+    for (let i = 0; i < 500; i++) {
+      messages.push({ type: "userPrompt", text: `Question ${i}: how does part ${i} work?`, attachments: [] });
+      messages.push({ type: "update", sessionId: "bench", t: Date.now(), update: { sessionUpdate: "agent_message_chunk",
+        messageId: `m${i}`, content: { type: "text", text: `Answer **${i}**: it calls \`f(${i})\`.\n\n- first point\n- second point\n\n\`\`\`ts\nconst x = ${i};\n\`\`\`` } } });
+    }
+    const start = performance.now();
+    window.dispatchEvent(new MessageEvent("message", { data: { type: "batch", messages } }));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const elapsed = performance.now() - start;
+    if (document.querySelectorAll("#transcript > .msg").length !== 1000) throw new Error("not 1000 messages");
+    return Math.round(elapsed);
+  });
+  await shot("transcript-1000");
+  ok = true;
+} catch (e) {
+  log("FAILED:", e.stack ?? e);
+  await shot("failure").catch(() => {});
+} finally {
+  await browser.close().catch(() => {});
+  cleanup();
+}
+console.log(JSON.stringify({ ok, ...results }));
+process.exit(ok ? 0 : 1);
