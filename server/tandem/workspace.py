@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import os
+from collections import ChainMap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +78,13 @@ class Workspace:
 
     def is_open(self, path: str | os.PathLike[str]) -> bool:
         return str(self.resolve(path)) in self._buffers
+
+    def with_text(self, path: str | os.PathLike[str], text: str) -> Workspace:
+        """A view of this workspace in which `path` reads as `text` (a client's buffer fetched for one tool call);
+        buffer changes made through the view stay in the view."""
+        view = copy.copy(self)
+        view._buffers = ChainMap({str(self.resolve(path)): Buffer(text, 0)}, self._buffers)  # type: ignore[assignment]
+        return view
 
     # ---- reading ----------------------------------------------------------------------------
 

@@ -20,12 +20,14 @@ from tandem_protocol import (
 
 from ..edits.apply import atomic_write
 from ..tools.base import Decision, PermissionAsk, Tool, ToolError, ToolResult
+from ..workspace import Workspace
 
 if TYPE_CHECKING:
     from .session import Session
 
 log = logging.getLogger(__name__)
 DISPLAY_LIMIT = 20_000
+CLIENT_READ_LIMIT = 10 * 1024 * 1024  # bigger files are read here, not shipped through the client as JSON
 
 
 async def run_tool_block(session: Session, block: dict[str, Any]) -> dict[str, Any]:
@@ -44,10 +46,11 @@ async def run_tool_block(session: Session, block: dict[str, Any]) -> dict[str, A
         session.emit(ToolCallStart(tool_call_id=call_id, title=name, name=name, kind=tool.kind, status="failed",
                                    raw_input=raw_input))
         return _result(call_id, f"Invalid input for {name}: {e}", True)
+    workspace = await client_view(session, inp)
     session.emit(ToolCallStart(tool_call_id=call_id, title=tool.title(inp), name=name, kind=tool.kind,
                                status="pending", raw_input=raw_input,
-                               locations=tool.locations(inp, session.workspace) or msgspec.UNSET))
-    ctx = SessionToolContext(session, call_id, tool)
+                               locations=tool.locations(inp, workspace) or msgspec.UNSET))
+    ctx = SessionToolContext(session, call_id, tool, workspace)
     session.emit(ToolCallProgress(tool_call_id=call_id, status="in_progress"))
     try:
         result = await tool.run(inp, ctx)
@@ -66,6 +69,25 @@ async def run_tool_block(session: Session, block: dict[str, Any]) -> dict[str, A
     return _result(call_id, result.output, result.is_error)
 
 
+async def client_view(session: Session, inp: Any) -> Workspace:
+    """The workspace as the tool should see it: when the client serves files (ACP fs/read_text_file), the file the
+    tool names (`file_path`) reads as the client's text, unsaved changes included. Only files inside the workspace
+    that exist here are fetched: the client is asked nothing the permission rules have not cleared."""
+    workspace = session.workspace
+    read = getattr(session.channel, "read_text_file", None)
+    file_path = getattr(inp, "file_path", None)
+    if read is None or not isinstance(file_path, str):
+        return workspace
+    path = workspace.resolve(file_path)
+    try:
+        if workspace.is_open(path) or not workspace.contains(path) or path.stat().st_size > CLIENT_READ_LIMIT:
+            return workspace
+    except OSError:  # missing or unreadable here: the tool reports it
+        return workspace
+    text = await read(session.id, path)
+    return workspace if text is None else workspace.with_text(path, text)
+
+
 def _result(call_id: str, output: str, is_error: bool) -> dict[str, Any]:
     block: dict[str, Any] = {"type": "tool_result", "tool_use_id": call_id, "content": output or "(no output)"}
     if is_error:
@@ -80,9 +102,9 @@ def _text(text: str) -> ContentToolCallContent:
 class SessionToolContext:
     """The ToolContext a session gives each tool call."""
 
-    def __init__(self, session: Session, tool_call_id: str, tool: Tool) -> None:
+    def __init__(self, session: Session, tool_call_id: str, tool: Tool, workspace: Workspace | None = None) -> None:
         self.session = session
-        self.workspace = session.workspace
+        self.workspace = workspace if workspace is not None else session.workspace
         self.session_id = session.id
         self.tool_call_id = tool_call_id
         self.read_files = session.read_files
@@ -134,6 +156,11 @@ class SessionToolContext:
         self.session.set_mode(mode)
 
     async def write_text(self, path: Path, new_text: str, old_text: str | None) -> None:
+        write = getattr(self.session.channel, "write_text_file", None)
+        if write is not None and await write(self.session_id, path, new_text, old_text):
+            if self.workspace.is_open(path):
+                self.workspace.update_buffer(path, new_text, self.workspace.buffer(path).version)
+            return
         if self.workspace.is_open(path) and await self.session.channel.write_open_buffer(path, new_text, old_text):
             self.workspace.update_buffer(path, new_text, self.workspace.buffer(path).version)
             return
