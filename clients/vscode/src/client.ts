@@ -36,7 +36,15 @@ export class TandemClient implements vscode.Disposable {
   constructor(private readonly log: vscode.LogOutputChannel, private readonly keys: ApiKeyStore,
               private readonly events: ClientEvents) {}
 
-  async start(): Promise<void> {
+  private starting: Promise<void> | undefined;
+
+  /** Starts the server (once; concurrent callers share the attempt). */
+  start(): Promise<void> {
+    this.starting ??= this.doStart().finally(() => { this.starting = undefined; });
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
     if (this.client) return;
     this.setState("starting");
     const config = vscode.workspace.getConfiguration("tandem");
@@ -127,9 +135,10 @@ export class TandemClient implements vscode.Disposable {
 
   async request<M extends AgentRequest>(method: M, params: RequestParams[M],
                                         token?: vscode.CancellationToken): Promise<RequestResults[M]> {
+    if (this.starting) await this.starting;
     const client = this.client;
     if (!client) throw new Error("The Tandem server is not running (Tandem: Show Log).");
-    if (client.state !== State.Running) await client.start();
+    if (client.state === State.Starting) await client.start();
     return token ? client.sendRequest(method, params, token) : client.sendRequest(method, params);
   }
 

@@ -391,4 +391,4 @@ document.addEventListener("click", (e) => {
 
 export type { RequestPermissionRequest };
 rerenderAll();
-send({ type: "ready" });
+send(state.sessionId ? { type: "ready", sessionId: state.sessionId } : { type: "ready" });

@@ -39,6 +39,8 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, ChatView, v
           void vscode.window.showErrorMessage(`Tandem: ${text}`);
         });
       }),
+      // Hidden views lose their content (no retainContextWhenHidden): queue until the reloaded view says ready.
+      view.onDidChangeVisibility(() => { if (!view.visible) this.ready = false; }),
       view.onDidDispose(() => {
         this.view = undefined;
         this.ready = false;
@@ -70,7 +72,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, ChatView, v
     switch (m.type) {
       case "ready": {
         this.ready = true;
-        this.sessions.viewReady();
+        this.sessions.viewReady(m.sessionId);
         const queued = this.queue.splice(0);
         if (queued.length) void this.view?.webview.postMessage({ type: "batch", messages: queued } satisfies HostMessage);
         return;

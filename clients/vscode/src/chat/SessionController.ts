@@ -44,8 +44,16 @@ export class SessionController implements vscode.Disposable {
     return this.modes?.currentModeId;
   }
 
-  /** The view (re)loaded: tell it where things stand. */
-  viewReady(): void {
+  /** The view (re)loaded: tell it where things stand. After a window reload the view remembers its session and we
+   *  do not: load it again (the replay rebuilds the transcript). */
+  viewReady(restoredSessionId?: string): void {
+    if (!this.sessionId && restoredSessionId) {
+      this.loadSession(restoredSessionId).catch((e: unknown) => {
+        this.log.warn(`could not reopen session ${restoredSessionId}: ${String(e)}`);
+        this.sessionId = undefined;
+      });
+      return;
+    }
     if (this.sessionId) {
       this.view?.post({ type: "session", sessionId: this.sessionId, modes: this.modes,
                         configOptions: this.configOptions, reset: false });

@@ -28,7 +28,7 @@ export interface Attachment {
 
 /** Webview -> extension host. */
 export type WebviewMessage =
-  | { type: "ready" }
+  | { type: "ready"; sessionId?: string }
   | { type: "prompt"; text: string; attachments: Attachment[] }
   | { type: "cancel" }
   | { type: "permission"; requestId: string; optionId: string; feedback?: string }
@@ -61,7 +61,10 @@ function isAttachment(v: unknown): v is Attachment {
 export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
   if (!isObj(v) || typeof v.type !== "string") return undefined;
   switch (v.type) {
-    case "ready": case "cancel": case "newSession": case "listSessions": case "mention":
+    case "ready":
+      if (!optStr(v, "sessionId")) return undefined;
+      return typeof v.sessionId === "string" ? { type: "ready", sessionId: v.sessionId } : { type: "ready" };
+    case "cancel": case "newSession": case "listSessions": case "mention":
       return { type: v.type };
     case "prompt":
       if (!str(v, "text") || (v.text as string).length > MAX_TEXT || !Array.isArray(v.attachments)

@@ -128,6 +128,19 @@ async function editorText() {
   return (await page.locator(".monaco-editor .view-lines").first().innerText()).replace(/\u00a0/g, " ");
 }
 
+/** The pid of *our* `tandem serve` (its environment names this run's state dir), other than `not`. */
+function findServerPid(not) {
+  for (const pid of fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (!cmd.includes("tandem\0serve")) continue;
+      if (!fs.readFileSync(`/proc/${pid}/environ`, "utf8").includes(dirs["xdg-state"])) continue;
+      if (Number(pid) !== not) return Number(pid);
+    } catch { /* gone */ }
+  }
+  return undefined;
+}
+
 let ok = false;
 try {
   const t0 = Date.now();
@@ -209,7 +222,27 @@ try {
   await until("undo to restore the text", async () => (await editorText()).includes("Hello, {name}"), 10000);
   await shot("edit-undone");
 
-  // 6. a 1,000-message transcript renders within budget (dispatched to the webview as one host batch)
+  // 6. the session list and session/load: the History panel reopens this session, replaying its transcript
+  await frame.locator("#history").click();
+  await frame.locator("button.session").first().waitFor({ timeout: 10000 });
+  await shot("session-list");
+  await frame.locator("button.session").first().click();
+  await until("the replayed transcript", () => frame.evaluate(() =>
+    document.body.textContent.includes("Ran it.") && document.body.textContent.includes("Edited.")), 15000);
+  await shot("session-loaded");
+
+  // 7. the server crashes: the client restarts it, reattaches the session (session/load), and the next prompt works
+  const serverPid = findServerPid();
+  process.kill(serverPid, "SIGKILL");
+  await until("the server to come back", async () => findServerPid(serverPid) && (await status()).includes("ready"), 30000, 200);
+  await enqueue({ text: "Back after the crash." });
+  await input.fill("still there?");
+  await input.press("Enter");
+  await until("an answer after the restart", () => frame.evaluate(() =>
+    document.body.textContent.includes("Back after the crash.") && document.body.textContent.includes("Ran it.")), 20000);
+  await shot("after-crash");
+
+  // 8. a 1,000-message transcript renders within budget (dispatched to the webview as one host batch)
   results.render1000Ms = await frame.evaluate(async () => {
     const messages = [{ type: "session", sessionId: "bench", modes: null, configOptions: null, reset: true }];
     for (let i = 0; i < 500; i++) {
