@@ -87,7 +87,7 @@ class Peer:
         try:
             return await future
         except asyncio.CancelledError:
-            if not self.closed and not future.done():
+            if not self.closed and (future.cancelled() or not future.done()):  # still unanswered
                 self.notify(CANCEL_REQUEST, {"requestId": request_id})
             raise
         finally:
