@@ -122,13 +122,16 @@ class AcpDoor:
         if self.channel is not None:
             self.channel.send_update(session_id, AvailableCommandsUpdate(available_commands=commands.advertised()))
 
-    def _cancel_prompt(self, params: Any) -> None:
-        """`$/cancel_request` on a prompt ends its turn like `session/cancel`: the answer is `cancelled`."""
+    def _cancel_prompt(self, params: Any) -> bool:
+        """`$/cancel_request` on a running prompt ends its turn like `session/cancel`: the answer is `cancelled`.
+        False (a prompt not yet running) lets the peer cancel the request itself: the answer is -32800."""
         if self._service is None or not self._service.done() or not isinstance(params, dict):
-            return
+            return False
         session = self._service.result().sessions.get(params.get("sessionId"))
-        if session is not None:
-            session.cancel()
+        if session is None or not session.busy:
+            return False
+        session.cancel()
+        return True
 
     async def close(self) -> None:
         await self.peer.close()

@@ -51,7 +51,7 @@ class Peer:
         self._send = send
         self._on_request = on_request
         self._on_notification = on_notification
-        self.cancel_hooks: dict[str, Callable[[Any], None]] = {}
+        self.cancel_hooks: dict[str, Callable[[Any], bool]] = {}  # True: handled, no -32800 needed
         self._incoming: dict[int | str, _Incoming] = {}
         self._outgoing: dict[int, asyncio.Future[Any]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -183,11 +183,10 @@ class Peer:
             log.debug("$/cancel_request for %r: no such request in progress", request_id)
             return
         hook = self.cancel_hooks.get(entry.method)
-        if hook is not None:
-            hook(entry.params)  # the handler ends early and answers normally
-        else:
-            entry.cancelled = True
-            entry.task.cancel()
+        if hook is not None and hook(entry.params):
+            return  # the handler ends early and answers normally
+        entry.cancelled = True
+        entry.task.cancel()
 
     def _on_response(self, msg_id: Any, msg: dict[str, Any]) -> None:
         future = self._outgoing.get(msg_id)
