@@ -93,6 +93,7 @@ export class SessionController implements vscode.Disposable {
 
   async prompt(text: string, attachments: Attachment[]): Promise<void> {
     if (this.running) throw new Error("A turn is already running; stop it first.");
+    if (this.reattaching) await this.reattaching;
     const sessionId = this.sessionId ?? await this.newSession();
     const prompt: ContentBlock[] = [];
     if (text.trim()) prompt.push({ type: "text", text });
@@ -119,11 +120,13 @@ export class SessionController implements vscode.Disposable {
   }
 
   async setMode(modeId: string): Promise<void> {
+    if (this.reattaching) await this.reattaching;
     if (!this.sessionId) await this.newSession();
     await this.client.request("session/set_mode", { sessionId: this.sessionId!, modeId });
   }
 
   async setConfig(configId: string, value: string): Promise<void> {
+    if (this.reattaching) await this.reattaching;
     if (!this.sessionId) await this.newSession();
     const result = await this.client.request("session/set_config_option",
                                              { sessionId: this.sessionId!, configId, value });
@@ -179,8 +182,16 @@ export class SessionController implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** After a server restart: the old process's sessions are gone from memory, so load the current one again. */
-  async reattach(): Promise<void> {
+  /** After a server restart: the old process's sessions are gone from memory, so load the current one again.
+   *  Prompts and settings sent meanwhile wait for it. */
+  reattach(): Promise<void> {
+    this.reattaching = this.doReattach().finally(() => { this.reattaching = undefined; });
+    return this.reattaching;
+  }
+
+  private reattaching: Promise<void> | undefined;
+
+  private async doReattach(): Promise<void> {
     for (const [id, p] of this.permissions) this.resolvePermission(id, { outcome: { outcome: "cancelled" } }, p);
     if (!this.sessionId) return;
     try {

@@ -27,7 +27,7 @@ export class DiffDocuments implements vscode.TextDocumentContentProvider, vscode
     const right = this.create(path, "proposed", newText);
     const name = path.split(/[\\/]/).pop() ?? path;
     await vscode.commands.executeCommand("vscode.diff", left, right, title ?? `${name} (Tandem: original ↔ proposed)`,
-                                         { preview: true, preserveFocus: false });
+                                         { preview: false, preserveFocus: false });
   }
 
   dispose(): void {

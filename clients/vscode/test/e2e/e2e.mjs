@@ -121,8 +121,10 @@ async function palette(command) {
   const box = page.locator(".quick-input-widget input");
   await box.waitFor({ state: "visible" });
   await box.fill(`>${command}`);
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: command }).first().waitFor();
-  await page.keyboard.press("Enter");
+  // click the row whose label is exactly the command (a prefix match can pick "… Close Editor Group" instead)
+  const row = page.locator(".quick-input-list .monaco-list-row").filter({
+    has: page.locator(".label-name", { hasText: new RegExp(`^${command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`) }) });
+  await row.first().click();
 }
 async function editorText() {
   return (await page.locator(".monaco-editor .view-lines").first().innerText()).replace(/\u00a0/g, " ");
@@ -178,6 +180,25 @@ try {
   if (!(await frame.locator(".msg.thought details").count())) throw new Error("no collapsible thinking");
   await shot("streamed-answer");
 
+  // 2b. latency from the fake model's write to the sidebar's paint. The fake stamps each request on arrival (`at`,
+  // wall clock) and, with `delay`, sleeps before every SSE event after the first; the first text delta is event 3,
+  // so it is written at about at + 3*delay (sleep overshoot only makes this estimate earlier: the figure is an upper
+  // bound). Every later delta i is written at about at + (3+i)*delay.
+  const DELAY = 0.1;
+  await frame.evaluate(() => { window.__tandemMetrics.firstChunk = null; window.__tandemMetrics.chunks = []; });
+  await enqueue({ text: "Latency probe: one two three four five six seven eight.", chunk: 8, delay: DELAY });
+  await input.fill("probe");
+  await input.press("Enter");
+  await until("the probe answer", () => frame.evaluate(() => document.body.textContent.includes("seven eight.")), 20000);
+  await until("the turn to end", () => frame.evaluate(() => document.getElementById("stop").hidden));
+  const requests = await (await fetch(`${baseUrl}/_fake/requests`)).json();
+  const at = requests.filter((r) => r.path.startsWith("/v1/messages") && !r.path.includes("count_tokens")).at(-1).at * 1000;
+  const probe = await frame.evaluate(() => window.__tandemMetrics);
+  results.firstTokenModelWriteToPaintMs = Math.round(probe.firstChunk.painted - (at + 3 * DELAY * 1000));
+  const perChunk = probe.chunks.map((c, i) => c.painted - (at + (3 + i) * DELAY * 1000)).sort((a, b) => a - b);
+  results.tokenModelWriteToPaintP50Ms = Math.round(perChunk[Math.floor(perChunk.length / 2)]);
+  results.tokenModelWriteToPaintMaxMs = Math.round(perChunk.at(-1));
+
   // 3. Bash asks for permission; approve it with a note
   await enqueue({ blocks: [{ type: "tool_use", name: "Bash", input: { command: "echo hello-from-bash > out.txt && cat out.txt" } }] },
                 { text: "Ran it." });
@@ -213,6 +234,12 @@ try {
   await input.press("Enter");
   await frame.locator(".permission .diff").waitFor({ timeout: 20000 });
   await shot("edit-permission");
+  await frame.locator(".permission button.open-diff").click();
+  await page.locator(".monaco-diff-editor").first().waitFor({ timeout: 10000 });
+  await shot("edit-native-diff");
+  await palette("View: Close Editor");  // closing the diff rejects nothing: the prompt stays
+  await until("app.py back in front", async () => (await editorText()).includes("Hello, {name}"));
+  if (!(await frame.locator(".permission button", { hasText: "Allow once" }).isVisible())) throw new Error("closing the diff answered the prompt");
   await frame.locator(".permission button", { hasText: "Allow once" }).click();
   await until("the edit in the editor", async () => (await editorText()).includes("Hi, {name}"), 20000);
   await until("the turn to end", () => frame.evaluate(() => document.body.textContent.includes("Edited.")));
