@@ -1,0 +1,258 @@
+"""The ACP door benchmark: `tandem acp` beside Claude Code's ACP adapter, both on the same fake Anthropic API."""
+
+# Run: .venv/bin/python bench/acp_door.py [--quick] [--no-peer]. Prints a Markdown table and writes it to
+# bench/results/acp_door.md. The peer, npm @agentclientprotocol/claude-agent-acp, is installed into .tools/ on first
+# use; if it cannot be installed or run, Tandem's figures are still printed with the reason. Both agents are driven by
+# the same raw NDJSON client advertising no fs/terminal (so each works on local files), in a throwaway HOME and
+# state directory, against one FakeAnthropic whose every reply is the same short text. Linux only (RSS from /proc).
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tandem.agent.fake_api import FakeAnthropic, Reply
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+PEER_PACKAGE, PEER_VERSION = "@agentclientprotocol/claude-agent-acp", "0.101.0"
+PEER_DIR = ROOT / ".tools" / "claude-agent-acp"
+PEER_ENTRY = PEER_DIR / "node_modules" / "@agentclientprotocol" / "claude-agent-acp" / "dist" / "index.js"
+SETTLE = 3.0  # s after initialize before reading idle RSS: long enough for Tandem's background warm-up to finish
+WAIT = 120.0  # s: the bound on any one answer
+REPLY = "Hello from the fake model. " * 8
+
+
+class AcpProcess:
+    """One agent process driven over raw NDJSON; answers whatever the agent asks with a refusal."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self.pending: dict[int, asyncio.Future[Any]] = {}
+        self.next_id = 0
+        self.first_chunk: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.reader = asyncio.ensure_future(self._read())
+
+    @classmethod
+    async def spawn(cls, argv: list[str], env: dict[str, str], cwd: Path) -> AcpProcess:
+        proc = await asyncio.create_subprocess_exec(*argv, env=env, cwd=cwd, limit=1 << 26, start_new_session=True,
+                                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                    stderr=subprocess.DEVNULL)
+        return cls(proc)
+
+    def send(self, msg: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(msg).encode() + b"\n")
+
+    async def request(self, method: str, params: dict[str, Any]) -> Any:
+        self.next_id += 1
+        future = self.pending[self.next_id] = asyncio.get_running_loop().create_future()
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        return await asyncio.wait_for(future, WAIT)
+
+    async def _read(self) -> None:
+        assert self.proc.stdout is not None
+        while line := await self.proc.stdout.readline():
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            if "method" not in msg:
+                future = self.pending.pop(msg.get("id"), None)
+                if future is not None and not future.done():
+                    if "error" in msg:
+                        future.set_exception(RuntimeError(f"{msg['error'].get('message')}"))
+                    else:
+                        future.set_result(msg.get("result"))
+            elif msg["method"] == "session/update":
+                kind = msg["params"]["update"].get("sessionUpdate")
+                if kind == "agent_message_chunk" and not self.first_chunk.done():
+                    self.first_chunk.set_result(time.perf_counter())
+            elif "id" in msg:  # a request to the client: this client offers nothing and allows nothing
+                if msg["method"] == "session/request_permission":
+                    self.send({"jsonrpc": "2.0", "id": msg["id"], "result": {"outcome": {"outcome": "cancelled"}}})
+                else:
+                    self.send({"jsonrpc": "2.0", "id": msg["id"],
+                               "error": {"code": -32601, "message": f"Method not found: {msg['method']}"}})
+        for future in self.pending.values():
+            if not future.done():
+                future.set_exception(RuntimeError("the agent exited"))
+
+    def rss_mib(self) -> float:
+        """Resident memory of the agent and every process it started."""
+        return sum(_rss_kib(pid) for pid in _tree(self.proc.pid)) / 1024
+
+    async def close(self) -> None:
+        if self.proc.stdin and not self.proc.stdin.is_closing():
+            self.proc.stdin.close()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 5)
+        except TimeoutError:
+            pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the adapter's own children too
+        except ProcessLookupError:
+            pass
+        await self.proc.wait()
+        self.reader.cancel()
+
+
+def _tree(pid: int) -> list[int]:
+    pids, i = [pid], 0
+    while i < len(pids):
+        for task in Path(f"/proc/{pids[i]}/task").glob("*"):
+            try:
+                pids += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        i += 1
+    return pids
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+INIT = {"protocolVersion": 1, "clientCapabilities": {"fs": {"readTextFile": False, "writeTextFile": False},
+                                                      "terminal": False},
+        "clientInfo": {"name": "tandem-bench", "version": "0"}}
+
+
+async def measure(argv: list[str], env: dict[str, str], workspace: Path, fake: FakeAnthropic,
+                  spawns: int) -> dict[str, Any]:
+    times = []
+    for i in range(spawns + 1):  # the first, unmeasured, fills the page cache (and Tandem's bytecode cache)
+        started = time.perf_counter()
+        agent = await AcpProcess.spawn(argv, env, workspace)
+        await agent.request("initialize", INIT)
+        if i:
+            times.append((time.perf_counter() - started) * 1000)
+        await agent.close()
+
+    agent = await AcpProcess.spawn(argv, env, workspace)
+    try:
+        await agent.request("initialize", INIT)
+        await asyncio.sleep(SETTLE)
+        idle = agent.rss_mib()
+        started = time.perf_counter()
+        session = await agent.request("session/new", {"cwd": str(workspace), "mcpServers": []})
+        new_ms = (time.perf_counter() - started) * 1000
+        await asyncio.sleep(0.5)  # let a session's background start-up settle before the prompt
+        fake.reset()
+        started = time.perf_counter()
+        result = await agent.request("session/prompt", {"sessionId": session["sessionId"],
+                                                         "prompt": [{"type": "text", "text": "Say hello."}]})
+        done = time.perf_counter()
+        first = agent.first_chunk.result() if agent.first_chunk.done() else float("nan")
+        calls = [r for r in fake.requests if r.path == "/v1/messages"]
+        return {"spawn_ms": statistics.median(times), "spawn_all": times, "new_ms": new_ms,
+                "first_chunk_ms": (first - started) * 1000, "turn_ms": (done - started) * 1000,
+                "stop": result.get("stopReason"), "idle_rss": idle, "turn_rss": agent.rss_mib(),
+                "calls": len(calls), "bytes_mean": statistics.mean(r.raw_size for r in calls) if calls else 0,
+                "bytes_max": max((r.raw_size for r in calls), default=0)}
+    finally:
+        await agent.close()
+
+
+def ensure_peer() -> str | None:
+    """Install the peer into .tools/ if missing; None when ready, else why it is not."""
+    if PEER_ENTRY.exists():
+        return None
+    if not shutil.which("npm") or not shutil.which("node"):
+        return "node and npm are not installed"
+    PEER_DIR.mkdir(parents=True, exist_ok=True)
+    print(f"installing {PEER_PACKAGE}@{PEER_VERSION} into {PEER_DIR.relative_to(ROOT)} ...", file=sys.stderr)
+    done = subprocess.run(["npm", "install", "--prefix", str(PEER_DIR), "--no-audit", "--no-fund", "--loglevel=error",
+                           f"{PEER_PACKAGE}@{PEER_VERSION}"], capture_output=True, text=True, timeout=900)
+    if done.returncode != 0 or not PEER_ENTRY.exists():
+        return f"npm install failed: {(done.stderr or done.stdout).strip()[-300:]}"
+    return None
+
+
+def table(tandem: dict[str, Any], peer: dict[str, Any] | None, why: str | None) -> str:
+    rows = [("spawn to `initialize` answered (median)", "spawn_ms", "{:.0f} ms"),
+            ("`session/new` answered (first session)", "new_ms", "{:.0f} ms"),
+            ("first prompt to first `agent_message_chunk`", "first_chunk_ms", "{:.0f} ms"),
+            ("first prompt to its answer", "turn_ms", "{:.0f} ms"),
+            ("idle RSS after `initialize` (settled, process tree)", "idle_rss", "{:.0f} MiB"),
+            ("RSS after one session and one turn (process tree)", "turn_rss", "{:.0f} MiB"),
+            ("model calls for that prompt", "calls", "{}"),
+            ("bytes sent per model call (mean)", "bytes_mean", "{:,.0f}"),
+            ("bytes sent per model call (largest)", "bytes_max", "{:,.0f}")]
+    lines = ["| measure | tandem acp | Claude Code ACP adapter | ratio |", "|---|---|---|---|"]
+    for label, key, fmt in rows:
+        mine = fmt.format(tandem[key])
+        theirs = fmt.format(peer[key]) if peer else "n/a"
+        ratio = f"{tandem[key] / peer[key]:.2f}x" if peer and peer[key] else ""
+        lines.append(f"| {label} | {mine} | {theirs} | {ratio} |")
+    if why:
+        lines.append(f"\nNo peer column: {why}.")
+    return "\n".join(lines)
+
+
+async def main(quick: bool, with_peer: bool) -> int:
+    spawns = 3 if quick else 10
+    why = ensure_peer() if with_peer else "skipped (--no-peer)"
+    with tempfile.TemporaryDirectory(prefix="tandem-acp-bench-") as tmp, \
+            FakeAnthropic(default_reply=Reply.text(REPLY)) as fake:
+        root = Path(tmp)
+        workspace = root / "project"
+        (workspace / "src").mkdir(parents=True)
+        (workspace / "src" / "app.py").write_text("print('hello')\n")
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "TANDEM_", "XDG_", "CLAUDE"))
+                and k not in ("PYTHONDONTWRITEBYTECODE",)}
+        # an editor's environment: bytecode cached (privately here), a key, the fake as the API
+        base.update({"ANTHROPIC_BASE_URL": fake.base_url, "ANTHROPIC_API_KEY": "bench-key", "HOME": str(root / "home"),
+                     "XDG_STATE_HOME": str(root / "state"), "XDG_CONFIG_HOME": str(root / "config")})
+        (root / "home").mkdir()
+        tandem_env = {**base, "PYTHONPYCACHEPREFIX": str(root / "pycache"), "TANDEM_MODEL": "claude-sonnet-5-5"}
+        # fill the bytecode cache for what loads after initialize too (the spawns below end before the warm-up does)
+        subprocess.run([sys.executable, "-c", "import anthropic, tandem.service, tandem.doors.acp.door, "
+                        "tandem.doors.acp.channel, tandem.doors.acp.terminal"], env=tandem_env, check=True)
+        tandem = await measure([sys.executable, "-m", "tandem", "acp"], tandem_env, workspace, fake, spawns)
+        peer = None
+        if why is None:
+            peer_env = {**base, "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1", "DISABLE_ERROR_REPORTING": "1",
+                        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}
+            if os.getuid() == 0:  # Claude Code refuses to run as root (containers, CI) unless told it is sandboxed
+                peer_env["IS_SANDBOX"] = "1"
+            try:
+                peer = await measure(["node", str(PEER_ENTRY)], peer_env, workspace, fake, spawns)
+                if peer["calls"] == 0:
+                    why, peer = "the adapter made no model call against the fake API", None
+            except Exception as e:  # the peer's problem must not hide our figures
+                why = f"the adapter did not run here ({type(e).__name__}: {e})"
+    report = (f"# ACP door benchmark ({'quick' if quick else 'full'}, {spawns} spawns each)\n\n"
+              + table(tandem, peer, why) + f"\n\nPeer: {PEER_PACKAGE}@{PEER_VERSION}. Target: spawn to initialize "
+              "at most 0.5x the peer's.\n")
+    print(report)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "acp_door.md").write_text(report)
+    (RESULTS / "acp_door.json").write_text(json.dumps({"tandem": tandem, "peer": peer, "peer_missing": why},
+                                                      indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="3 spawns instead of 10")
+    parser.add_argument("--no-peer", action="store_true", help="measure Tandem only")
+    args = parser.parse_args()
+    sys.exit(asyncio.run(main(args.quick, not args.no_peer)))
