@@ -236,6 +236,10 @@ try {
   await shot("edit-permission");
   await frame.locator(".permission button.open-diff").click();
   await page.locator(".monaco-diff-editor").first().waitFor({ timeout: 10000 });
+  await until("both sides of the diff", async () => {
+    const sides = (await page.locator(".monaco-diff-editor .view-lines").allInnerTexts()).join("\n").replace(/\u00a0/g, " ");
+    return sides.includes("Hello, {name}") && sides.includes("Hi, {name}");
+  }, 10000);
   await shot("edit-native-diff");
   await palette("View: Close Editor");  // closing the diff rejects nothing: the prompt stays
   await until("app.py back in front", async () => (await editorText()).includes("Hello, {name}"));
