@@ -1,4 +1,4 @@
-"""Stored sessions over ACP (list, load with history replayed, resume, close, delete) and a client without fs/terminal."""
+"""Stored sessions over ACP (list, load replaying history, resume, close, delete); a client without fs or terminal."""
 
 from __future__ import annotations
 

@@ -68,7 +68,8 @@ class Peer:
             log.exception("could not encode a %s message", message.get("method", "response"))
             if "id" not in message or "method" in message:
                 return
-            data = _encode(_error(message["id"], RpcFailure(INTERNAL_ERROR, f"Internal error: unencodable result: {e}")))
+            failure = RpcFailure(INTERNAL_ERROR, f"Internal error: unencodable result: {e}")
+            data = _encode(_error(message["id"], failure))
         self._send(data + b"\n")
 
     def notify(self, method: str, params: Any) -> None:
@@ -159,7 +160,8 @@ class Peer:
             self.write(_error(msg_id, e))
         except Exception as e:  # a bug in a handler: answer, log, keep serving
             log.exception("%s failed", method)
-            self.write(_error(msg_id, RpcFailure(INTERNAL_ERROR, f"Internal error in {method}: {type(e).__name__}: {e}")))
+            failure = RpcFailure(INTERNAL_ERROR, f"Internal error in {method}: {type(e).__name__}: {e}")
+            self.write(_error(msg_id, failure))
         else:
             # Written in the same step as the handler's return: anything the handler scheduled with call_soon
             # (available_commands_update after session/new) goes out after this answer.
