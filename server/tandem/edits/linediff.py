@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
-import re
 
 # A change block: a[i1:i2] is replaced by b[j1:j2] (half-open, 0-based line indices).
 Block = tuple[int, int, int, int]

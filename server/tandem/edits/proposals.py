@@ -64,7 +64,7 @@ class PartialAccept:
 class EditProposal:
     """An agent's proposed change to one file, anchored to the text it read. Immutable: methods return new values."""
 
-    __slots__ = ("path", "base_text", "proposed_text", "hunks")
+    __slots__ = ("base_text", "hunks", "path", "proposed_text")
 
     path: str
     base_text: str
@@ -148,9 +148,7 @@ class EditProposal:
                     conflicts.append(hunk.id)
                 index += 1
             old_start = hunk.old_start + shift
-            moved.append(
-                msgspec.structs.replace(hunk, old_start=old_start, new_start=old_start + agent_shift)
-            )
+            moved.append(msgspec.structs.replace(hunk, old_start=old_start, new_start=old_start + agent_shift))
             agent_shift += hunk.new_lines - hunk.old_lines
         if conflicts:
             where = ", ".join(dict.fromkeys(touched))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 
@@ -9,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lsp_apply import apply_text_edits
-
 from tandem.edits.diff import HunkMismatch, apply_hunks, compute_hunks, hunks_to_text_edits, to_unified
 from tandem.edits.linediff import split_lines
 
@@ -173,7 +173,7 @@ def test_round_trip_for_all_strings(pair: tuple[str, str]) -> None:
     assert apply_hunks(old, hunks) == new
     assert apply_text_edits(old, hunks_to_text_edits(old, hunks)) == new
     assert len({h.id for h in hunks}) == len(hunks)
-    for a, b in zip(hunks, hunks[1:]):
+    for a, b in itertools.pairwise(hunks):
         assert b.old_start > a.old_start + a.old_lines  # at least one unchanged line between hunks
     for hunk in hunks[::2]:  # any subset applies on its own
         apply_hunks(old, [hunk])

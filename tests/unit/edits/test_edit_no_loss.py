@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-
 from tandem.edits.diff import Hunk, apply_hunks
 from tandem.edits.linediff import split_lines
 from tandem.edits.proposals import EditProposal, Rebased, Stale

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
 from tandem.edits.proposals import EditProposal, PartialAccept, Rebased, Stale
 
 BASE = "".join(f"line {i}\n" for i in range(1, 31))
 # Three hunks: a replace at 5, an insertion before 15, a deletion of 25.
-PROPOSED = BASE.replace("line 5\n", "line five\n").replace("line 15\n", "new a\nnew b\nline 15\n").replace("line 25\n", "")
+PROPOSED = (
+    BASE.replace("line 5\n", "line five\n").replace("line 15\n", "new a\nnew b\nline 15\n").replace("line 25\n", "")
+)
 
 
 def proposal() -> EditProposal:
