@@ -217,7 +217,8 @@ function renderPermissions(): void {
     </div>`;
   }).join("");
   const first = permissionsEl.querySelector<HTMLButtonElement>("button.primary");
-  if (first && document.activeElement !== input) first.focus({ preventScroll: true });
+  // Only when the chat already has focus: focusing inside an unfocused webview would pull focus from the editor.
+  if (first && document.hasFocus() && document.activeElement !== input) first.focus({ preventScroll: true });
 }
 
 function renderHeader(): void {
