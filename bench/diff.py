@@ -99,14 +99,17 @@ def floors(old: str, new: str) -> dict[str, Callable[[], object]]:
 
 
 def measure(subjects: dict[str, Callable[[], object]], runs: int) -> dict[str, float]:
-    """Median ms of each subject, run round-robin so drift in the machine hits all of them alike."""
+    """Median ms of each subject, interleaved run by run so drift in the machine hits all of them alike."""
     times: dict[str, list[float]] = {name: [] for name in subjects}
     for fn in subjects.values():
         fn()  # warm: imports, caches, allocator
+    order = list(subjects.items())
+    shuffle = random.Random(1).shuffle  # a new order each round, so no subject always follows the cache-wrecking one
     gc.disable()
     try:
         for _ in range(runs):
-            for name, fn in subjects.items():
+            shuffle(order)
+            for name, fn in order:
                 started = time.perf_counter()
                 fn()
                 times[name].append((time.perf_counter() - started) * 1000)
