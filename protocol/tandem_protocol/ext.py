@@ -47,3 +47,99 @@ class TandemMeta(Wire):
     """A `_meta` object holding Tandem's extras under `tandem`."""
 
     tandem: dict = msgspec.field(default_factory=dict)
+
+
+# ---- edits: pending hunks, review, rewind, inline edit ------------------------------------------
+
+
+class HunkInfo(Wire):
+    """One hunk of an edit proposal or of an applied agent change (line numbers 1-based)."""
+
+    id: Annotated[str, D("Stable id: the same hunk keeps it when the proposal is rebased over the user's edits.")]
+    old_start: Annotated[int, D("First line in the file as it is now (before the hunk applies).")]
+    old_lines: Annotated[int, D("Lines the hunk replaces (0 for a pure insertion before old_start).")]
+    new_start: Annotated[int, D("First line in the text after the change.")]
+    new_lines: Annotated[int, D("Lines the hunk puts in their place.")]
+    removed: Annotated[list[str], D("The replaced lines, without line endings.")]
+    added: Annotated[list[str], D("The new lines, without line endings.")]
+
+
+class PendingHunksParams(Wire):
+    """`_tandem/hunks` (server to client): the pending hunks of one file, for decorations; empty when none."""
+
+    uri: Annotated[str, D("file:// URI of the file.")]
+    path: Annotated[str, D("Absolute path of the file.")]
+    session_id: Annotated[str, D("The session whose proposal it is.")]
+    hunks: Annotated[list[HunkInfo], D("The hunks still waiting for a decision.")]
+    tool_call_id: Annotated[str | UnsetType, D("The Edit or Write tool call waiting on it.")] = UNSET
+
+
+class HunkCommandArgs(Wire):
+    """Argument of the `tandem.acceptHunks` / `tandem.rejectHunks` commands (workspace/executeCommand)."""
+
+    session_id: str
+    uri: Annotated[str, D("file:// URI of the file.")]
+    hunk_ids: Annotated[list[str] | None | UnsetType, D("The hunks to decide; all pending ones when absent.")] = UNSET
+
+
+class ReviewListParams(Wire):
+    """`_tandem/review/list` params."""
+
+    session_id: str
+
+
+class ReviewedFile(Wire):
+    """A file the session changed: its diff against the session's baseline and the agent's own hunks."""
+
+    path: str
+    uri: str
+    diff: Annotated[str, D("Unified diff from the baseline to the file as it is now (the user's edits included).")]
+    hunks: Annotated[list[HunkInfo], D("The agent's own hunks, as it applied them; ids usable with review/revert.")]
+    turns: Annotated[list[int], D("The turns (1-based) in which the agent changed it.")]
+    created: Annotated[bool, D("The session created the file.")] = False
+
+
+class ReviewListResult(Wire):
+    """`_tandem/review/list` result."""
+
+    files: list[ReviewedFile]
+
+
+class ReviewRevertParams(Wire):
+    """`_tandem/review/revert` params: undo the agent's hunks in one file (all, or the named ones)."""
+
+    session_id: str
+    path: Annotated[str, D("Absolute path (or file:// URI).")]
+    hunk_ids: Annotated[list[str] | None | UnsetType, D("Ids from review/list; all of the agent's when absent.")] = UNSET
+
+
+class RevertResult(Wire):
+    """What a revert or rewind did: files restored, and agent changes it could not undo without touching the user's."""
+
+    reverted: Annotated[list[str], D("Paths changed back.")]
+    conflicts: Annotated[list[str], D("Paths where the user's later edits overlap the agent's: left as they are.")]
+    message: Annotated[str, D("A sentence for the user.")]
+
+
+class RewindParams(Wire):
+    """`_tandem/rewind` params: restore the code to before a turn, and optionally cut the conversation there."""
+
+    session_id: str
+    turn: Annotated[int, D("1-based turn number; the code goes back to just before it.")]
+    conversation: Annotated[bool, D("Also drop that turn and the later ones from the conversation.")] = False
+
+
+class InlineEditParams(Wire):
+    """`_tandem/inlineEdit` params: ask the agent about a range of a file; edits go through the usual review."""
+
+    uri: str
+    range: Annotated[dict, D("LSP range {start: {line, character}, end: {line, character}}, 0-based.")]
+    instruction: Annotated[str, D("What to do with the selection.")]
+    session_id: Annotated[str | None | UnsetType, D("Continue this session; a new one when absent.")] = UNSET
+
+
+class InlineEditResult(Wire):
+    """`_tandem/inlineEdit` result, sent when the turn ends."""
+
+    session_id: str
+    stop_reason: str

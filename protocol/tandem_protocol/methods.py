@@ -54,6 +54,16 @@ METHODS: tuple[Method, ...] = (
     Method("fs/write_text_file", "to_client", c.WriteTextFileRequest, s.EmptyResult, "Write a file through the client."),
     Method("_tandem/info", "to_agent", s.EmptyResult, ext.ServerInfoResult,
            "What this server is: version, model, state directory, API key presence.", acp=False),
+    Method("_tandem/hunks", "to_client", ext.PendingHunksParams, None,
+           "The pending hunks of a file changed (for decorations); an empty list clears them.", acp=False),
+    Method("_tandem/review/list", "to_agent", ext.ReviewListParams, ext.ReviewListResult,
+           "Every file the session changed, with its diff against the session's baseline.", acp=False),
+    Method("_tandem/review/revert", "to_agent", ext.ReviewRevertParams, ext.RevertResult,
+           "Undo the agent's hunks in a file, keeping every later edit of the user.", acp=False),
+    Method("_tandem/rewind", "to_agent", ext.RewindParams, ext.RevertResult,
+           "Restore the code to before a turn (and optionally cut the conversation there).", acp=False),
+    Method("_tandem/inlineEdit", "to_agent", ext.InlineEditParams, ext.InlineEditResult,
+           "Ask the agent about a selection; runs a turn in a new or given session.", acp=False),
 )
 
 BY_NAME: dict[str, Method] = {m.name: m for m in METHODS}

@@ -12,4 +12,8 @@ HANDLERS: dict[str, str] = {
     "session/set_mode": "set_mode",
     "session/set_config_option": "set_config_option",
     "_tandem/info": "info",
+    "_tandem/review/list": "review_list",
+    "_tandem/review/revert": "review_revert",
+    "_tandem/rewind": "rewind",
+    "_tandem/inlineEdit": "inline_edit",
 }

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
+
+import msgspec
 import os
 import uuid
 from pathlib import Path
 from typing import Any, Callable
 
 from tandem_protocol import (
+    EmbeddedResource,
     EmptyResult,
+    InlineEditParams,
+    InlineEditResult,
+    PendingHunksParams,
+    ReviewedFile,
+    ReviewListParams,
+    ReviewListResult,
+    ReviewRevertParams,
+    RevertResult,
+    RewindParams,
+    TextContent,
+    TextResourceContents,
     ListSessionsRequest,
     ListSessionsResponse,
     LoadSessionRequest,
@@ -35,7 +49,11 @@ from .errors import InvalidParams, InvalidRequest, NotFound
 from .handlers import HANDLERS  # noqa: F401  (re-exported for the doors)
 from .safety.permissions import Policy
 from .sessions.channel import ClientChannel
+from .edits.diff import to_unified
+from .edits.pending import PendingEdits
+from .sessions.edit_flow import hunk_info
 from .sessions.history import interrupted_update, repair_history, unfinished_tool_calls
+from .sessions.prompt_content import uri_to_path
 from .sessions.session import Session, TurnInProgress
 from .sessions.store import SessionStore, iso, state_home
 from .workspace import Buffer, Workspace
@@ -57,6 +75,9 @@ class AgentService:
         self.buffers: dict[str, Buffer] = {} if buffers is None else buffers
         self._workspaces: dict[str, Workspace] = {}
         self._warming: asyncio.Task[None] | None = None
+        self.pending = PendingEdits()
+        self.pending.on_change = self._publish_hunks
+        self.pending.on_rebase = lambda p: p.session_id in self.sessions and self.sessions[p.session_id].edits.refresh(p)
         self.default_mode = "default"
         self.configure_session: Callable[[Session], None] = lambda s: None
 
@@ -88,7 +109,7 @@ class AgentService:
     def _make_session(self, session_id: str, ws: Workspace, config: SessionConfig, **kw: Any) -> Session:
         session = Session(session_id=session_id, workspace=ws, config=config, channel=self.channel,
                           log_file=self.store.open_log(str(ws.root), session_id), model=self.model,
-                          policy=self.policy_factory(), **kw)
+                          policy=self.policy_factory(), pending=self.pending, **kw)
         self.configure_session(session)
         self.sessions[session_id] = session
         return session
@@ -127,7 +148,8 @@ class AgentService:
                     except InvalidSetting:
                         pass
             session = self._make_session(session_id, ws, config, history=repair_history(stored.history, stored.updates),
-                                         title=stored.title)
+                                         title=stored.title, changes=stored.changes, turns=stored.turns,
+                                         update_count=len(stored.updates))
         if replay:
             for update in stored.updates:
                 self.channel.send_update(session_id, update)
@@ -208,10 +230,97 @@ class AgentService:
         return ServerInfoResult(version=__version__, state_dir=str(state_home()), model=SessionConfig().model,
                                 api_key_present=bool(getattr(self.model, "api_key", None)), sandbox="none")
 
+    # ---- edits: pending hunks, review, rewind, inline edit -----------------------------------
+
+    def text_changed(self, path: str, text: str) -> None:
+        """The editor's buffer (or the disk) changed: pending proposals on that file are rebased or go stale."""
+        self.pending.text_changed(path, text)
+
+    def _publish_hunks(self, path: str) -> None:
+        publish = getattr(self.channel, "pending_hunks", None)
+        if publish is None:
+            return
+        pendings = self.pending.for_path(path)
+        hunks = [hunk_info(h) for p in pendings for h in p.open_hunks()]
+        first = pendings[0] if pendings else None
+        publish(PendingHunksParams(uri=Path(path).as_uri(), path=path, hunks=hunks,
+                                   session_id=first.session_id if first else "",
+                                   tool_call_id=first.tool_call_id if first else msgspec.UNSET))
+
+    async def decide_hunks(self, session_id: str | None, path: str, hunk_ids: list[str] | None,
+                           accept: bool) -> str | None:
+        return await self.pending.decide(session_id, path, hunk_ids, accept)
+
+    async def review_list(self, params: ReviewListParams) -> ReviewListResult:
+        session = self.session(params.session_id)
+        review = session.edits.review
+        files = []
+        for path in review.paths():
+            baseline = review.baseline(path)
+            now = session.edits._current(Path(path))
+            diff = to_unified(path, _hunks(baseline or "", now or ""))
+            files.append(ReviewedFile(path=path, uri=Path(path).as_uri(), diff=diff, created=baseline is None,
+                                      hunks=[hunk_info(h) for h in review.agent_hunks(path)],
+                                      turns=review.turns(path)))
+        return ReviewListResult(files=files)
+
+    async def review_revert(self, params: ReviewRevertParams) -> RevertResult:
+        session = self.session(params.session_id)
+        path = uri_to_path(params.path) if params.path.startswith("file:") else params.path
+        if not path or path not in session.edits.review.paths():
+            raise InvalidParams(f"The session did not change {params.path}")
+        ids = params.hunk_ids if isinstance(params.hunk_ids, list) else None
+        reverted, conflicts = await session.edits.revert(path, ids)
+        return _revert_result(reverted, conflicts)
+
+    async def rewind(self, params: RewindParams) -> RevertResult:
+        session = self.session(params.session_id)
+        if session.busy:
+            raise InvalidRequest("Cancel the running turn before rewinding")
+        if not 1 <= params.turn <= max(session.turn, 1):
+            raise InvalidParams(f"turn must be between 1 and {session.turn}")
+        reverted, conflicts = await session.edits.rewind(params.turn)
+        if params.conversation:
+            session.cut_conversation(params.turn)
+        return _revert_result(reverted, conflicts)
+
+    async def inline_edit(self, params: InlineEditParams) -> InlineEditResult:
+        path = uri_to_path(params.uri)
+        if not path:
+            raise InvalidParams(f"Not a file URI: {params.uri}")
+        if isinstance(params.session_id, str):
+            session = self.session(params.session_id)
+        else:
+            ws = next((w for w in self._workspaces.values() if w.contains(path)), None)
+            created = await self.new_session(NewSessionRequest(cwd=str(ws.root if ws else Path(path).parent),
+                                                               mcp_servers=[]))
+            session = self.sessions[created.session_id]
+        text = session.workspace.read_text(path)
+        start, end = params.range.get("start", {}), params.range.get("end", {})
+        lines = text.splitlines(keepends=True)
+        first, last = int(start.get("line", 0)), int(end.get("line", 0))
+        selection = "".join(lines[first:last + 1])
+        uri = f"{Path(path).as_uri()}#L{first + 1}-L{last + 1}"
+        blocks = [TextContent(text=params.instruction),
+                  EmbeddedResource(resource=TextResourceContents(uri=uri, text=selection))]
+        stop = await session.prompt(blocks)
+        return InlineEditResult(session_id=session.id, stop_reason=stop)
+
     async def shutdown(self) -> None:
         for session in list(self.sessions.values()):
             await session.close()
         self.sessions.clear()
+
+
+def _hunks(old: str, new: str):
+    from .edits.diff import compute_hunks
+
+    return compute_hunks(old, new)
+
+
+def _revert_result(reverted: list[str], conflicts: dict[str, str]) -> RevertResult:
+    parts = [f"Restored {len(reverted)} file(s)."] + list(conflicts.values())
+    return RevertResult(reverted=reverted, conflicts=list(conflicts), message=" ".join(parts))
 
 
 def _now() -> float:

@@ -28,7 +28,9 @@ from ..safety.permissions import Policy
 from ..tools import ALL_TOOLS
 from ..tools.base import PermissionAsk, Tool, input_schema
 from ..workspace import Workspace
+from ..edits.pending import PendingEdits
 from .channel import ClientChannel
+from .edit_flow import EditFlow
 from .prompt_content import prompt_to_content, title_from
 from .store import SessionLog, iso
 from .streaming import ChunkStreamer, new_id
@@ -45,8 +47,10 @@ class Session:
     """One conversation with the agent in one workspace. Knows no transport: it talks to a ClientChannel."""
 
     def __init__(self, *, session_id: str, workspace: Workspace, config: SessionConfig, channel: ClientChannel,
-                 log_file: SessionLog, model: Model, policy: Policy,
-                 history: list[dict[str, Any]] | None = None, title: str | None = None) -> None:
+                 log_file: SessionLog, model: Model, policy: Policy, pending: PendingEdits | None = None,
+                 history: list[dict[str, Any]] | None = None, title: str | None = None,
+                 changes: list[Any] | None = None, turns: list[dict[str, int]] | None = None,
+                 update_count: int = 0) -> None:
         self.id = session_id
         self.workspace = workspace
         self.cwd = str(workspace.root)
@@ -63,6 +67,10 @@ class Session:
         self.cost = 0.0
         self.totals = {"input": 0, "output": 0}
         self.unattended_refusal = _default_refusal
+        self.turns: list[dict[str, int]] = list(turns or [])  # where each turn began (for rewind)
+        self.turn = self.turns[-1]["n"] if self.turns else 0
+        self.update_count = update_count  # update records in the log, so a rewind knows where to cut
+        self.edits = EditFlow(self, pending or PendingEdits(), changes)
         self._turn: asyncio.Task[str] | None = None
 
     # ---- streaming out ------------------------------------------------------------------------
@@ -71,6 +79,7 @@ class Session:
         """Send an update to the client and append it to the session file (chunks in batches)."""
         self.channel.send_update(self.id, update)
         self.log.update(update, batch=batch)
+        self.update_count += 1
 
     def set_plan(self, entries: list) -> None:
         self.emit(PlanUpdate(entries=entries))
@@ -99,9 +108,13 @@ class Session:
         if self.busy:
             raise TurnInProgress(f"Session {self.id} is already running a turn; cancel it or wait")
         content = await asyncio.to_thread(prompt_to_content, blocks, self.workspace)
+        self.turn += 1
+        self.turns.append({"n": self.turn, "messages": len(self.history), "updates": self.update_count})
+        self.log.turn(self.turn, len(self.history), self.update_count)
         message_id = new_id("user")
         for block in blocks:
             self.log.update(UserMessageChunk(content=block, message_id=message_id))
+            self.update_count += 1
         if self.title is None:
             self.title = title_from(blocks)
             self.log.title(self.title)
@@ -132,6 +145,17 @@ class Session:
         finally:
             self.sink.flush()
             self.log.flush()
+
+    def cut_conversation(self, turn: int) -> None:
+        """Drop turn `turn` and the later ones from the conversation (the log keeps a record, so load agrees)."""
+        start = next((t for t in self.turns if t["n"] == turn), None)
+        if start is None:
+            return
+        del self.history[start["messages"]:]
+        self.turns = [t for t in self.turns if t["n"] < turn]
+        self.turn = turn - 1
+        self.update_count = start["updates"]
+        self.log.rewind(turn)
 
     def cancel(self) -> None:
         if self.busy:

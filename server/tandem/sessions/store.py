@@ -43,6 +43,8 @@ class StoredSession:
     updates: list[Any] = field(default_factory=list)  # SessionUpdate structs, in order
     history: list[dict[str, Any]] = field(default_factory=list)
     updated_at: float = 0.0
+    changes: list[Any] = field(default_factory=list)  # AgentChange records (review and rewind)
+    turns: list[dict[str, int]] = field(default_factory=list)  # where each turn began: messages, updates
 
 
 class SessionLog:
@@ -61,6 +63,15 @@ class SessionLog:
 
     def title(self, title: str) -> None:
         self._write(_encode({"k": "title", "title": title}) + b"\n")
+
+    def change(self, change: Any) -> None:
+        self._write(b'{"k":"change","c":' + _encode(change) + b"}\n")
+
+    def turn(self, number: int, messages: int, updates: int) -> None:
+        self._write(_encode({"k": "turn", "n": number, "messages": messages, "updates": updates}) + b"\n")
+
+    def rewind(self, turn: int) -> None:
+        self._write(_encode({"k": "rewind", "n": turn}) + b"\n")
 
     def message(self, message: dict[str, Any]) -> None:
         self._write(b'{"k":"m","m":' + _encode(message) + b"}\n")
@@ -132,6 +143,13 @@ class SessionStore:
                     stored.meta.update({k: v for k, v in record.items() if k != "k"})
                 elif kind == "title":
                     stored.title = record["title"]
+                elif kind == "change":
+                    stored.changes.append(_decode_change(_encode(record["c"])))
+                elif kind == "turn":
+                    stored.turns.append({"n": record["n"], "messages": record["messages"],
+                                         "updates": record["updates"]})
+                elif kind == "rewind":
+                    _cut(stored, record["n"])
             except (msgspec.DecodeError, msgspec.ValidationError, KeyError, TypeError):
                 continue  # a line torn by a crash, or from a newer version: skip it
         return stored
@@ -154,6 +172,22 @@ class SessionStore:
             return True
         except (FileNotFoundError, KeyError):
             return False
+
+
+def _decode_change(data: bytes) -> Any:
+    from ..edits.review import AgentChange
+
+    return msgspec.json.decode(data, type=AgentChange)
+
+
+def _cut(stored: StoredSession, turn: int) -> None:
+    """A rewind of the conversation: drop turn `turn` and everything after it."""
+    start = next((t for t in stored.turns if t["n"] == turn), None)
+    if start is None:
+        return
+    del stored.history[start["messages"]:]
+    del stored.updates[start["updates"]:]
+    stored.turns = [t for t in stored.turns if t["n"] < turn]
 
 
 def _read_head(path: Path) -> StoredSession | None:

@@ -19,7 +19,7 @@ from tandem_protocol import (
 )
 
 from ..edits.apply import atomic_write
-from ..tools.base import Decision, PermissionAsk, Tool, ToolError, ToolResult
+from ..tools.base import Decision, EditOutcome, PermissionAsk, Tool, ToolError, ToolResult
 from ..workspace import Workspace
 
 if TYPE_CHECKING:
@@ -116,6 +116,10 @@ class SessionToolContext:
             return Decision(allowed=True)
         if verdict == "deny":
             return Decision(allowed=False, reason=reason)
+        return await self.ask_user(ask)
+
+    async def ask_user(self, ask: PermissionAsk) -> Decision:
+        """Put the question to the user (session/request_permission) and read their answer."""
         edit = ask.kind == "edit"
         request = RequestPermissionRequest(
             session_id=self.session_id,
@@ -155,13 +159,23 @@ class SessionToolContext:
     async def set_mode(self, mode: str) -> None:
         self.session.set_mode(mode)
 
+    async def propose_edit(self, tool: str, path: Path, old_text: str | None, new_text: str) -> EditOutcome:
+        """Review and apply a change to one file (see sessions/edit_flow.py); never writes what was not allowed."""
+        return await self.session.edits.propose(self, tool, path, old_text, new_text)
+
     async def write_text(self, path: Path, new_text: str, old_text: str | None) -> None:
-        write = getattr(self.session.channel, "write_text_file", None)
-        if write is not None and await write(self.session_id, path, new_text, old_text):
-            if self.workspace.is_open(path):
-                self.workspace.update_buffer(path, new_text, self.workspace.buffer(path).version)
-            return
-        if self.workspace.is_open(path) and await self.session.channel.write_open_buffer(path, new_text, old_text):
-            self.workspace.update_buffer(path, new_text, self.workspace.buffer(path).version)
-            return
-        await asyncio.to_thread(atomic_write, path, new_text)
+        await write_file(self.session, self.workspace, path, new_text, old_text)
+
+
+async def write_file(session: Session, workspace: Workspace, path: Path, new_text: str, old_text: str | None) -> None:
+    """Write through the client when it serves files (ACP), through the editor when the file is open there (LSP
+    applyEdit, so undo works), else atomically on disk."""
+    write = getattr(session.channel, "write_text_file", None)
+    if write is not None and await write(session.id, path, new_text, old_text):
+        if workspace.is_open(path):
+            workspace.update_buffer(path, new_text, workspace.buffer(path).version)
+        return
+    if workspace.is_open(path) and await session.channel.write_open_buffer(path, new_text, old_text):
+        workspace.update_buffer(path, new_text, workspace.buffer(path).version)
+        return
+    await asyncio.to_thread(atomic_write, path, new_text)

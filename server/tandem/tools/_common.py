@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import os
 from pathlib import Path
-from typing import Any
 
 from tandem_protocol import ContentToolCallContent, TextContent, ToolKind
 
@@ -85,25 +84,6 @@ def refusal(decision: Decision, what: str) -> str:
     if decision.feedback:
         msg += f"\nUser feedback: {decision.feedback}"
     return msg
-
-
-def user_notes(decision: Decision, edited: bool) -> str:
-    """The lines appended to an edit's result when the user changed it or left a note."""
-    notes = ""
-    if edited:
-        notes += "\nThe user modified your proposed change before accepting it; the file now holds their version."
-    if decision.feedback:
-        notes += f"\nUser feedback: {decision.feedback}"
-    return notes
-
-
-def final_text(decision: Decision, proposed: str) -> tuple[str, bool]:
-    """The text to write: the user's edited version (`finalText`) if they sent one, else ours."""
-    extras: dict[str, Any] = decision.extras or {}
-    final = extras.get("finalText")
-    if isinstance(final, str) and final != proposed:
-        return final, True
-    return proposed, False
 
 
 async def check_outside(ctx: ToolContext, path: Path, tool: str, kind: ToolKind, title: str) -> None:

@@ -45,6 +45,25 @@ class Decision(msgspec.Struct, kw_only=True):
     extras: dict[str, Any] | None = None  # `_meta.tandem` of the answer (acceptedHunks, finalText)
 
 
+class EditOutcome(msgspec.Struct, kw_only=True):
+    """What became of a proposed file change, for the tool to tell the model exactly."""
+
+    text: str | None = None  # the file's text afterwards, when anything was written
+    accepted: list[str] = []  # hunk ids applied
+    rejected: list[str] = []  # hunk ids the user turned down
+    total: int = 0  # hunks proposed
+    user_text: bool = False  # the user replaced the proposal with their own version
+    feedback: str | None = None  # the user's note
+    refused: str | None = None  # why nothing (more) was applied: denied, rejected, or stale
+    stale: bool = False  # the file changed under the proposal where its hunks are: re-read it
+    rejected_diff: str = ""  # the rejected hunks as a unified diff
+    kept_user_edits: bool = False  # the proposal was moved over edits the user made meanwhile
+
+    @property
+    def applied(self) -> bool:
+        return self.text is not None
+
+
 class ToolContext(Protocol):
     """What a running tool can see and do. The session implements it; tests use a small fake."""
 
@@ -67,6 +86,11 @@ class ToolContext(Protocol):
 
     async def write_text(self, path: Path, new_text: str, old_text: str | None) -> None:
         """Apply a file change the user allowed: through the editor when the file is open, atomically on disk otherwise."""
+        ...
+
+    async def propose_edit(self, tool: str, path: Path, old_text: str | None, new_text: str) -> EditOutcome:
+        """Propose old_text -> new_text for review (per hunk), apply what the user accepts over their own later
+        edits, and report. Edit tools call this; they never write themselves."""
         ...
 
 

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Annotated, ClassVar
 
 import msgspec
-from tandem_protocol import DiffToolCallContent, ToolCallLocation, ToolKind
+from tandem_protocol import ToolCallLocation, ToolKind
 
 from ..workspace import NotText, Workspace
-from ._common import changed_snippet, final_text, missing_file_message, refresh_title, refusal, shown_path, user_notes
-from .base import PermissionAsk, ToolContext, ToolError, ToolResult
+from ._common import missing_file_message, refresh_title, shown_path
+from ._edit_report import propose_and_report
+from .base import ToolContext, ToolError, ToolResult
 
 DESCRIPTION = """\
 Replaces an exact string in a file.
@@ -87,38 +88,13 @@ class Edit:
             if new_text == current:
                 raise ToolError("No changes to make: the replacement leaves the file as it is.")
 
-        decision = await ctx.authorize(
-            PermissionAsk(
-                tool="Edit",
-                kind="edit",
-                title=f"Edit {rel}",
-                subject=str(path),
-                content=[DiffToolCallContent(path=str(path), old_text=current, new_text=new_text)],
-            )
-        )
-        if not decision.allowed:
-            return ToolResult(
-                output=refusal(decision, f"The edit to {rel}") + f"\n{rel} was not changed.", is_error=True
-            )
-        final, edited = final_text(decision, new_text)
-        try:
-            await ctx.write_text(path, final, current)
-        except OSError as e:
-            raise ToolError(f"Could not write {rel}: {e.strerror or e}") from None
-        ctx.read_files[str(path)] = final
-
         if current is None:
-            head = f"Created {rel}."
+            success = f"Created {rel}."
         elif count > 1:
-            head = f"The file {rel} has been updated: all {count} occurrences replaced."
+            success = f"The file {rel} has been updated: all {count} occurrences replaced."
         else:
-            head = f"The file {rel} has been updated."
-        snippet = changed_snippet(current or "", final)
-        output = f"{head} Here's the result of running `cat -n` on a snippet of the edited file:\n{snippet}"
-        return ToolResult(
-            output=output + user_notes(decision, edited),
-            content=[DiffToolCallContent(path=str(path), old_text=current, new_text=final)],
-        )
+            success = f"The file {rel} has been updated."
+        return await propose_and_report(ctx, "Edit", path, rel, current, new_text, success)
 
 
 def _current_text(ws: Workspace, path: Path, rel: str, creating: bool) -> str | None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Annotated, ClassVar
 
 import msgspec
-from tandem_protocol import DiffToolCallContent, ToolCallLocation, ToolKind
+from tandem_protocol import ToolCallLocation, ToolKind
 
 from ..workspace import NotText, Workspace
-from ._common import changed_snippet, final_text, refresh_title, refusal, shown_path, split_lines, user_notes
-from .base import PermissionAsk, ToolContext, ToolError, ToolResult
-
-SNIPPET_LINES = 30
+from ._common import refresh_title, shown_path, split_lines
+from ._edit_report import propose_and_report
+from .base import ToolContext, ToolError, ToolResult
 
 DESCRIPTION = """\
 Writes a file: creates it (with any missing folders) or replaces its whole content.
@@ -70,35 +69,9 @@ class Write:
         if content == current:
             return ToolResult(output=f"No changes: {rel} already has exactly this content.")
 
-        decision = await ctx.authorize(
-            PermissionAsk(
-                tool="Write",
-                kind="edit",
-                title=f"Write {rel}",
-                subject=str(path),
-                content=[DiffToolCallContent(path=str(path), old_text=current, new_text=content)],
-            )
-        )
-        if not decision.allowed:
-            return ToolResult(
-                output=refusal(decision, f"Writing {rel}") + f"\n{rel} was not changed.", is_error=True
-            )
-        final, edited = final_text(decision, content)
-        try:
-            await ctx.write_text(path, final, current)
-        except OSError as e:
-            raise ToolError(f"Could not write {rel}: {e.strerror or e}") from None
-        ctx.read_files[str(path)] = final
-
-        lines = len(split_lines(final))
+        lines = len(split_lines(content))
         if current is None:
-            output = f"File created successfully at: {rel} ({lines} lines)."
+            success = f"File created successfully at: {rel} ({lines} lines)."
         else:
-            output = (
-                f"The file {rel} has been overwritten ({lines} lines). Changed region, as `cat -n` shows it:\n"
-                + changed_snippet(current, final, max_lines=SNIPPET_LINES)
-            )
-        return ToolResult(
-            output=output + user_notes(decision, edited),
-            content=[DiffToolCallContent(path=str(path), old_text=current, new_text=final)],
-        )
+            success = f"The file {rel} has been overwritten ({lines} lines)."
+        return await propose_and_report(ctx, "Write", path, rel, current, content, success)

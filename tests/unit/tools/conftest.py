@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from tandem.tools.base import Decision, PermissionAsk, ToolError, ToolResult
+from tandem_protocol import DiffToolCallContent
+
+from tandem.tools.base import Decision, EditOutcome, PermissionAsk, ToolError, ToolResult
 from tandem.workspace import Workspace
 
 
@@ -30,6 +32,21 @@ class FakeContext:
     async def authorize(self, ask: PermissionAsk) -> Decision:
         self.asks.append(ask)
         return self.decision
+
+    async def propose_edit(self, tool: str, path: Path, old_text: str | None, new_text: str) -> EditOutcome:
+        """The whole change as one permission ask (the session's per-hunk pipeline has its own tests)."""
+        rel = self.workspace.relative(path)
+        decision = await self.authorize(PermissionAsk(
+            tool=tool, kind="edit", title=f"{tool} {rel}", subject=str(path),
+            content=[DiffToolCallContent(path=str(path), old_text=old_text, new_text=new_text)]))
+        if not decision.allowed:
+            return EditOutcome(total=1, refused=decision.reason, feedback=decision.feedback, rejected=["h"])
+        final = (decision.extras or {}).get("finalText")
+        text = final if isinstance(final, str) else new_text
+        await self.write_text(path, text, old_text)
+        self.read_files[str(path)] = text
+        return EditOutcome(text=text, accepted=["h"], total=1, user_text=isinstance(final, str),
+                           feedback=decision.feedback)
 
     def progress(self, *, content: list[Any] | None = None, title: str | None = None) -> None:
         self.progress_updates.append({"content": content, "title": title})

@@ -181,6 +181,33 @@ export interface FileSystemCapabilities {
   writeTextFile?: boolean;
 }
 
+/** Argument of the `tandem.acceptHunks` / `tandem.rejectHunks` commands (workspace/executeCommand). */
+export interface HunkCommandArgs {
+  sessionId: string;
+  /** file:// URI of the file. */
+  uri: string;
+  /** The hunks to decide; all pending ones when absent. */
+  hunkIds?: string[] | null;
+}
+
+/** One hunk of an edit proposal or of an applied agent change (line numbers 1-based). */
+export interface HunkInfo {
+  /** Stable id: the same hunk keeps it when the proposal is rebased over the user's edits. */
+  id: string;
+  /** First line in the file as it is now (before the hunk applies). */
+  oldStart: number;
+  /** Lines the hunk replaces (0 for a pure insertion before old_start). */
+  oldLines: number;
+  /** First line in the text after the change. */
+  newStart: number;
+  /** Lines the hunk puts in their place. */
+  newLines: number;
+  /** The replaced lines, without line endings. */
+  removed: string[];
+  /** The new lines, without line endings. */
+  added: string[];
+}
+
 /** An image, base64 encoded. */
 export interface ImageContent {
   type: "image";
@@ -218,6 +245,23 @@ export interface InitializeResponse {
   agentInfo?: Implementation | null;
   /** Reserved by ACP for extension data; Tandem's own extras live under `_meta.tandem`. */
   _meta?: { [key: string]: unknown } | null;
+}
+
+/** `_tandem/inlineEdit` params: ask the agent about a range of a file; edits go through the usual review. */
+export interface InlineEditParams {
+  uri: string;
+  /** LSP range {start: {line, character}, end: {line, character}}, 0-based. */
+  range: { [key: string]: unknown };
+  /** What to do with the selection. */
+  instruction: string;
+  /** Continue this session; a new one when absent. */
+  sessionId?: string | null;
+}
+
+/** `_tandem/inlineEdit` result, sent when the turn ends. */
+export interface InlineEditResult {
+  sessionId: string;
+  stopReason: string;
 }
 
 /** `session/list` params. */
@@ -277,6 +321,20 @@ export interface NewSessionResponse {
   configOptions?: SessionConfigOption[] | null;
   /** Reserved by ACP for extension data; Tandem's own extras live under `_meta.tandem`. */
   _meta?: { [key: string]: unknown } | null;
+}
+
+/** `_tandem/hunks` (server to client): the pending hunks of one file, for decorations; empty when none. */
+export interface PendingHunksParams {
+  /** file:// URI of the file. */
+  uri: string;
+  /** Absolute path of the file. */
+  path: string;
+  /** The session whose proposal it is. */
+  sessionId: string;
+  /** The hunks still waiting for a decision. */
+  hunks: HunkInfo[];
+  /** The Edit or Write tool call waiting on it. */
+  toolCallId?: string;
 }
 
 /** `_meta.tandem` of a permission answer: partial accept, the user's own text, a note to the model. */
@@ -407,6 +465,58 @@ export interface ResumeSessionRequest {
   mcpServers?: { [key: string]: unknown }[];
   /** Reserved by ACP for extension data; Tandem's own extras live under `_meta.tandem`. */
   _meta?: { [key: string]: unknown } | null;
+}
+
+/** What a revert or rewind did: files restored, and agent changes it could not undo without touching the user's. */
+export interface RevertResult {
+  /** Paths changed back. */
+  reverted: string[];
+  /** Paths where the user's later edits overlap the agent's: left as they are. */
+  conflicts: string[];
+  /** A sentence for the user. */
+  message: string;
+}
+
+/** `_tandem/review/list` params. */
+export interface ReviewListParams {
+  sessionId: string;
+}
+
+/** `_tandem/review/list` result. */
+export interface ReviewListResult {
+  files: ReviewedFile[];
+}
+
+/** `_tandem/review/revert` params: undo the agent's hunks in one file (all, or the named ones). */
+export interface ReviewRevertParams {
+  sessionId: string;
+  /** Absolute path (or file:// URI). */
+  path: string;
+  /** Ids from review/list; all of the agent's when absent. */
+  hunkIds?: string[] | null;
+}
+
+/** A file the session changed: its diff against the session's baseline and the agent's own hunks. */
+export interface ReviewedFile {
+  path: string;
+  uri: string;
+  /** Unified diff from the baseline to the file as it is now (the user's edits included). */
+  diff: string;
+  /** The agent's own hunks, as it applied them; ids usable with review/revert. */
+  hunks: HunkInfo[];
+  /** The turns (1-based) in which the agent changed it. */
+  turns: number[];
+  /** The session created the file. */
+  created?: boolean;
+}
+
+/** `_tandem/rewind` params: restore the code to before a turn, and optionally cut the conversation there. */
+export interface RewindParams {
+  sessionId: string;
+  /** 1-based turn number; the code goes back to just before it. */
+  turn: number;
+  /** Also drop that turn and the later ones from the conversation. */
+  conversation?: boolean;
 }
 
 /** The user picked an option. */
@@ -730,8 +840,18 @@ export type MethodKind = "request" | "notification";
 
 /** Every wire method: its direction, kind and whether ACP v1 defines it (false: a Tandem extension). */
 export const METHODS = {
+  /** The pending hunks of a file changed (for decorations); an empty list clears them. */
+  "_tandem/hunks": { direction: "to_client", kind: "notification", acp: false },
   /** What this server is: version, model, state directory, API key presence. */
   "_tandem/info": { direction: "to_agent", kind: "request", acp: false },
+  /** Ask the agent about a selection; runs a turn in a new or given session. */
+  "_tandem/inlineEdit": { direction: "to_agent", kind: "request", acp: false },
+  /** Every file the session changed, with its diff against the session's baseline. */
+  "_tandem/review/list": { direction: "to_agent", kind: "request", acp: false },
+  /** Undo the agent's hunks in a file, keeping every later edit of the user. */
+  "_tandem/review/revert": { direction: "to_agent", kind: "request", acp: false },
+  /** Restore the code to before a turn (and optionally cut the conversation there). */
+  "_tandem/rewind": { direction: "to_agent", kind: "request", acp: false },
   /** Read a file through the client (its buffer, unsaved text included). */
   "fs/read_text_file": { direction: "to_client", kind: "request", acp: true },
   /** Write a file through the client. */
@@ -767,6 +887,10 @@ export type MethodName = keyof typeof METHODS;
 /** Params of each request, by method name. */
 export interface RequestParams {
   "_tandem/info": EmptyResult;
+  "_tandem/inlineEdit": InlineEditParams;
+  "_tandem/review/list": ReviewListParams;
+  "_tandem/review/revert": ReviewRevertParams;
+  "_tandem/rewind": RewindParams;
   "fs/read_text_file": ReadTextFileRequest;
   "fs/write_text_file": WriteTextFileRequest;
   "session/close": SessionIdParams;
@@ -784,6 +908,10 @@ export interface RequestParams {
 /** Result of each request, by method name. */
 export interface RequestResults {
   "_tandem/info": ServerInfoResult;
+  "_tandem/inlineEdit": InlineEditResult;
+  "_tandem/review/list": ReviewListResult;
+  "_tandem/review/revert": RevertResult;
+  "_tandem/rewind": RevertResult;
   "fs/read_text_file": ReadTextFileResponse;
   "fs/write_text_file": EmptyResult;
   "session/close": EmptyResult;
@@ -800,6 +928,7 @@ export interface RequestResults {
 
 /** Params of each notification, by method name. */
 export interface NotificationParams {
+  "_tandem/hunks": PendingHunksParams;
   "session/cancel": SessionIdParams;
   "session/update": SessionNotification;
 }

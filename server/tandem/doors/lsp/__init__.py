@@ -11,7 +11,7 @@ def serve() -> None:
 
     from ... import __version__
     from ..common import acp_initialize_result
-    from . import documents, sessions
+    from . import documents, edits, sessions
     from .server import TandemServer
     from .wire import encode
 
@@ -20,8 +20,9 @@ def serve() -> None:
     buffers: dict = {}
     core = LazyService(server, buffers)
     server.protocol.acp_result = encode(acp_initialize_result(PROTOCOL_VERSION, __version__))
-    documents.setup(server, buffers)
+    documents.setup(server, buffers, lambda path, text: core.service and core.service.text_changed(path, text))
     sessions.setup(server, core.get)
+    edits.setup(server, core.get)
 
     @server.feature(types.INITIALIZED)
     def on_initialized(*args: object) -> None:

@@ -11,6 +11,8 @@ import msgspec
 from lsprotocol import types
 from tandem_protocol import RequestPermissionRequest, RequestPermissionResponse
 
+from ...edits.diff import compute_hunks, hunks_to_text_edits
+
 if TYPE_CHECKING:
     from .server import TandemServer
 
@@ -57,24 +59,38 @@ class LspChannel:
             log.warning("bad permission answer %r: %s", result, e)
             return None
 
+    def pending_hunks(self, params: Any) -> None:
+        """`_tandem/hunks` for rich clients' decorations, and a code lens refresh for every LSP client."""
+        self.server.protocol.send_raw(_encode(_Notification("2.0", "_tandem/hunks", params)))
+        caps = self.server.client_capabilities
+        refresh = caps.workspace and caps.workspace.code_lens and caps.workspace.code_lens.refresh_support
+        if refresh:
+            self.server.protocol.send_request("workspace/codeLens/refresh", None)
+
     async def write_open_buffer(self, path: Path, new_text: str, old_text: str | None) -> bool:
+        """Minimal TextEdits against the buffer's current version, so undo and the user's cursor behave."""
         ls = self.server
         uri = path.as_uri()
-        try:
-            doc = ls.workspace.get_text_document(uri)
-        except Exception:
+        doc = ls.workspace.text_documents.get(uri)
+        if doc is None or doc.version is None:
             return False
-        if doc.version is None or uri not in ls.workspace.text_documents:
-            return False
-        lines = doc.source.split("\n")
-        end = types.Position(line=len(lines) - 1, character=len(lines[-1].encode("utf-16-le")) // 2)
+        current = doc.source
+        edits = [types.TextEdit(range=types.Range(start=types.Position(line=e.start_line, character=e.start_char),
+                                                  end=types.Position(line=e.end_line, character=e.end_char)),
+                                new_text=e.new_text)
+                 for e in hunks_to_text_edits(current, compute_hunks(current, new_text), self._encoding())]
+        if not edits:
+            return True
         edit = types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(
-            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=doc.version),
-            edits=[types.TextEdit(range=types.Range(start=types.Position(line=0, character=0), end=end),
-                                  new_text=new_text)])])
+            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=doc.version), edits=edits)])
         try:
             result = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label="Tandem"))
         except Exception as e:
             log.warning("workspace/applyEdit failed: %s", e)
             return False
         return bool(getattr(result, "applied", False))
+
+    def _encoding(self) -> str:
+        encoding = getattr(self.server.workspace, "position_encoding", None)
+        value = getattr(encoding, "value", encoding) or "utf-16"
+        return value if value in ("utf-8", "utf-16", "utf-32") else "utf-16"

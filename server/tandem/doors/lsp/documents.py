@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -13,8 +13,9 @@ if TYPE_CHECKING:
     from .server import TandemServer
 
 
-def setup(server: TandemServer, buffers: dict[str, Buffer]) -> None:
-    """`buffers` is the overlay every Workspace of the AgentService reads (shared dict)."""
+def setup(server: TandemServer, buffers: dict[str, Buffer], on_change: Callable[[str, str], None]) -> None:
+    """`buffers` is the overlay every Workspace of the AgentService reads (shared dict); `on_change(path, text)`
+    lets pending edit proposals follow the user's typing."""
 
     def sync(uri: str) -> None:
         path = to_fs_path(uri)
@@ -24,7 +25,10 @@ def setup(server: TandemServer, buffers: dict[str, Buffer]) -> None:
             doc = server.workspace.get_text_document(uri)
         except Exception:
             return
+        previous = buffers.get(path)
         buffers[path] = Buffer(doc.source, doc.version or 0)
+        if previous is not None and previous.text != doc.source:
+            on_change(path, doc.source)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:

@@ -134,6 +134,22 @@
 ---@field readTextFile? boolean The client serves fs/read_text_file.
 ---@field writeTextFile? boolean The client serves fs/write_text_file.
 
+---Argument of the `tandem.acceptHunks` / `tandem.rejectHunks` commands (workspace/executeCommand).
+---@class tandem.HunkCommandArgs
+---@field sessionId string
+---@field uri string file:// URI of the file.
+---@field hunkIds? string[] The hunks to decide; all pending ones when absent.
+
+---One hunk of an edit proposal or of an applied agent change (line numbers 1-based).
+---@class tandem.HunkInfo
+---@field id string Stable id: the same hunk keeps it when the proposal is rebased over the user's edits.
+---@field oldStart integer First line in the file as it is now (before the hunk applies).
+---@field oldLines integer Lines the hunk replaces (0 for a pure insertion before old_start).
+---@field newStart integer First line in the text after the change.
+---@field newLines integer Lines the hunk puts in their place.
+---@field removed string[] The replaced lines, without line endings.
+---@field added string[] The new lines, without line endings.
+
 ---An image, base64 encoded.
 ---@class tandem.ImageContent
 ---@field type "image"
@@ -162,6 +178,18 @@
 ---@field authMethods? table<string, any>[]
 ---@field agentInfo? tandem.Implementation
 ---@field _meta? table<string, any> Reserved by ACP for extension data; Tandem's own extras live under `_meta.tandem`.
+
+---`_tandem/inlineEdit` params: ask the agent about a range of a file; edits go through the usual review.
+---@class tandem.InlineEditParams
+---@field uri string
+---@field range table<string, any> LSP range {start: {line, character}, end: {line, character}}, 0-based.
+---@field instruction string What to do with the selection.
+---@field sessionId? string Continue this session; a new one when absent.
+
+---`_tandem/inlineEdit` result, sent when the turn ends.
+---@class tandem.InlineEditResult
+---@field sessionId string
+---@field stopReason string
 
 ---`session/list` params.
 ---@class tandem.ListSessionsRequest
@@ -204,6 +232,14 @@
 ---@field modes? tandem.SessionModeState
 ---@field configOptions? tandem.SessionConfigOption[]
 ---@field _meta? table<string, any> Reserved by ACP for extension data; Tandem's own extras live under `_meta.tandem`.
+
+---`_tandem/hunks` (server to client): the pending hunks of one file, for decorations; empty when none.
+---@class tandem.PendingHunksParams
+---@field uri string file:// URI of the file.
+---@field path string Absolute path of the file.
+---@field sessionId string The session whose proposal it is.
+---@field hunks tandem.HunkInfo[] The hunks still waiting for a decision.
+---@field toolCallId? string The Edit or Write tool call waiting on it.
 
 ---`_meta.tandem` of a permission answer: partial accept, the user's own text, a note to the model.
 ---@class tandem.PermissionAnswerExtras
@@ -290,6 +326,41 @@
 ---@field cwd string
 ---@field mcpServers? table<string, any>[]
 ---@field _meta? table<string, any> Reserved by ACP for extension data; Tandem's own extras live under `_meta.tandem`.
+
+---What a revert or rewind did: files restored, and agent changes it could not undo without touching the user's.
+---@class tandem.RevertResult
+---@field reverted string[] Paths changed back.
+---@field conflicts string[] Paths where the user's later edits overlap the agent's: left as they are.
+---@field message string A sentence for the user.
+
+---`_tandem/review/list` params.
+---@class tandem.ReviewListParams
+---@field sessionId string
+
+---`_tandem/review/list` result.
+---@class tandem.ReviewListResult
+---@field files tandem.ReviewedFile[]
+
+---`_tandem/review/revert` params: undo the agent's hunks in one file (all, or the named ones).
+---@class tandem.ReviewRevertParams
+---@field sessionId string
+---@field path string Absolute path (or file:// URI).
+---@field hunkIds? string[] Ids from review/list; all of the agent's when absent.
+
+---A file the session changed: its diff against the session's baseline and the agent's own hunks.
+---@class tandem.ReviewedFile
+---@field path string
+---@field uri string
+---@field diff string Unified diff from the baseline to the file as it is now (the user's edits included).
+---@field hunks tandem.HunkInfo[] The agent's own hunks, as it applied them; ids usable with review/revert.
+---@field turns integer[] The turns (1-based) in which the agent changed it.
+---@field created? boolean The session created the file.
+
+---`_tandem/rewind` params: restore the code to before a turn, and optionally cut the conversation there.
+---@class tandem.RewindParams
+---@field sessionId string
+---@field turn integer 1-based turn number; the code goes back to just before it.
+---@field conversation? boolean Also drop that turn and the later ones from the conversation.
 
 ---The user picked an option.
 ---@class tandem.SelectedOutcome
@@ -503,7 +574,7 @@
 ---@field content string The whole new text.
 ---@field _meta? table<string, any> Reserved by ACP for extension data; Tandem's own extras live under `_meta.tandem`.
 
----@alias tandem.Method "_tandem/info"|"fs/read_text_file"|"fs/write_text_file"|"session/cancel"|"session/close"|"session/delete"|"session/list"|"session/load"|"session/new"|"session/prompt"|"session/request_permission"|"session/resume"|"session/set_config_option"|"session/set_mode"|"session/update"
+---@alias tandem.Method "_tandem/hunks"|"_tandem/info"|"_tandem/inlineEdit"|"_tandem/review/list"|"_tandem/review/revert"|"_tandem/rewind"|"fs/read_text_file"|"fs/write_text_file"|"session/cancel"|"session/close"|"session/delete"|"session/list"|"session/load"|"session/new"|"session/prompt"|"session/request_permission"|"session/resume"|"session/set_config_option"|"session/set_mode"|"session/update"
 
 ---How a method travels: who receives it (agent: the server; client: the editor), and if it is answered.
 ---@class tandem.MethodInfo
@@ -516,7 +587,12 @@
 ---@type { methods: table<tandem.Method, tandem.MethodInfo> }
 local M = {
   methods = {
+    ["_tandem/hunks"] = { direction = "to_client", kind = "notification", params = "PendingHunksParams", acp = false },
     ["_tandem/info"] = { direction = "to_agent", kind = "request", params = "EmptyResult", result = "ServerInfoResult", acp = false },
+    ["_tandem/inlineEdit"] = { direction = "to_agent", kind = "request", params = "InlineEditParams", result = "InlineEditResult", acp = false },
+    ["_tandem/review/list"] = { direction = "to_agent", kind = "request", params = "ReviewListParams", result = "ReviewListResult", acp = false },
+    ["_tandem/review/revert"] = { direction = "to_agent", kind = "request", params = "ReviewRevertParams", result = "RevertResult", acp = false },
+    ["_tandem/rewind"] = { direction = "to_agent", kind = "request", params = "RewindParams", result = "RevertResult", acp = false },
     ["fs/read_text_file"] = { direction = "to_client", kind = "request", params = "ReadTextFileRequest", result = "ReadTextFileResponse", acp = true },
     ["fs/write_text_file"] = { direction = "to_client", kind = "request", params = "WriteTextFileRequest", result = "EmptyResult", acp = true },
     ["session/cancel"] = { direction = "to_agent", kind = "notification", params = "SessionIdParams", acp = true },
