@@ -46,6 +46,9 @@ class TandemClient:
         self.permission_hold: asyncio.Event | None = None
         self.applied_edits: list[dict[str, Any]] = []
         self.schema_errors: list[str] = []
+        self.hunk_notices: list[dict[str, Any]] = []
+        self.lens_refreshes = 0
+        self.editor = Editor(self)
         self._changed = asyncio.Event()
         self.init_result: types.InitializeResult | None = None
         self._register()
@@ -58,6 +61,19 @@ class TandemClient:
             self._check({"jsonrpc": "2.0", "method": "session/update", "params": params})
             self.updates[params["sessionId"]].append(params["update"])
             self._changed.set()
+
+        @client.feature("_tandem/hunks")
+        def on_hunks(params: dict[str, Any]) -> None:
+            self.hunk_notices.append(params)
+            self._changed.set()
+
+        @client.feature("workspace/codeLens/refresh")
+        def on_lens_refresh(params: Any) -> None:
+            self.lens_refreshes += 1
+
+        @client.feature("workspace/applyEdit")
+        def on_apply_edit(params: Any) -> dict[str, Any]:
+            return self.editor.apply_workspace_edit(params)
 
         @client.feature("session/request_permission")
         async def on_permission(params: dict[str, Any]) -> dict[str, Any]:
@@ -80,7 +96,8 @@ class TandemClient:
                     root: Path | None = None) -> TandemClient:
         await self.client.start_io(sys.executable, "-m", "tandem", "serve", *extra_args, env=self.env)
         self.init_result = await self.client.initialize_session(types.InitializeParams(
-            capabilities=types.ClientCapabilities(workspace=types.WorkspaceClientCapabilities(apply_edit=True)),
+            capabilities=types.ClientCapabilities(workspace=types.WorkspaceClientCapabilities(
+                apply_edit=True, code_lens=types.CodeLensWorkspaceClientCapabilities(refresh_support=True))),
             root_uri=root.as_uri() if root else None,
             initialization_options=init_options or {"acp": {"protocolVersion": 1}},
         ))
@@ -144,3 +161,61 @@ class TandemClient:
                 record = calls.setdefault(u["toolCallId"], {})
                 record.update({k: v for k, v in u.items() if k != "sessionUpdate"})
         return calls
+
+
+class Editor:
+    """Plays the editor's side of document sync: open buffers, the user's typing, and workspace/applyEdit."""
+
+    def __init__(self, owner: TandemClient) -> None:
+        self.owner = owner
+        self.docs: dict[str, list[Any]] = {}  # uri -> [text, version]
+        self.applied: list[list[dict[str, Any]]] = []
+
+    def open(self, path: Path, text: str | None = None) -> None:
+        text = path.read_text() if text is None else text
+        self.docs[path.as_uri()] = [text, 1]
+        self.owner.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+            uri=path.as_uri(), language_id="text", version=1, text=text)))
+
+    def text(self, path: Path) -> str:
+        return self.docs[path.as_uri()][0]
+
+    def type(self, path: Path, new_text: str) -> None:
+        """The user edits the buffer (sent as a full-text change)."""
+        doc = self.docs[path.as_uri()]
+        doc[0], doc[1] = new_text, doc[1] + 1
+        self.owner.client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=path.as_uri(), version=doc[1]),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=new_text)]))
+
+    def apply_workspace_edit(self, params: Any) -> dict[str, Any]:
+        edit = params.edit
+        for change in edit.document_changes or []:
+            uri = change.text_document.uri
+            doc = self.docs.get(uri)
+            if doc is None or (change.text_document.version is not None and change.text_document.version != doc[1]):
+                return {"applied": False, "failureReason": "version mismatch"}
+            edits = [{"range": e.range, "newText": e.new_text} for e in change.edits]
+            self.applied.append(edits)
+            text = doc[0]
+            for e in sorted(edits, key=lambda e: (e["range"].start.line, e["range"].start.character), reverse=True):
+                start, end = _offset(text, e["range"].start), _offset(text, e["range"].end)
+                text = text[:start] + e["newText"] + text[end:]
+            doc[0], doc[1] = text, doc[1] + 1
+            self.owner.client.text_document_did_change(types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=doc[1]),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        return {"applied": True}
+
+
+def _offset(text: str, pos: Any) -> int:
+    """A UTF-16 LSP position as an index into `text`."""
+    lines = text.splitlines(keepends=True)
+    offset = sum(len(line) for line in lines[:pos.line])
+    line = lines[pos.line] if pos.line < len(lines) else ""
+    units = 0
+    for i, ch in enumerate(line):
+        if units >= pos.character:
+            return offset + i
+        units += 2 if ord(ch) > 0xFFFF else 1
+    return offset + len(line)

@@ -34,9 +34,11 @@ class PendingEdit:
     rejected: list[str] = field(default_factory=list)
     done: asyncio.Future[Resolution] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     original: tuple[Hunk, ...] = ()  # the hunks as first proposed, to tell the model which it lost
+    original_base: str = ""  # the text the proposal was first made against
 
     def __post_init__(self) -> None:
         self.original = self.original or self.proposal.hunks
+        self.original_base = self.original_base or self.proposal.base_text
 
     @property
     def path(self) -> str:

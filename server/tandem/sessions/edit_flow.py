@@ -99,6 +99,7 @@ class EditFlow:
         outcome.rejected = pending.rejected + ([] if final_text is not None else
                                                [i for i in open_ids if i not in wanted])
         outcome.user_text = final_text is not None
+        outcome.kept_user_edits = outcome.kept_user_edits or pending.proposal.base_text != pending.original_base
         outcome.feedback = decision.feedback
         outcome.rejected_diff = self._rejected_diff(pending, outcome.rejected)
         if outcome.text is None and pending.accepted:
@@ -141,9 +142,17 @@ class EditFlow:
             pending.resolve(Resolution(stale=result))
             return result.message
         assert isinstance(result, PartialAccept)
-        await self._write(ctx, path, current, result.text)
+        before = pending.proposal
         if isinstance(result.rest, EditProposal):
-            pending.proposal = result.rest
+            pending.proposal = result.rest  # first, so the editor's echo of our own write is no "user edit"
+        try:
+            await self._write(ctx, path, current, result.text)
+        except BaseException:
+            pending.proposal = before
+            raise
+        if isinstance(result.rest, Stale):
+            pending.resolve(Resolution(stale=result.rest))
+        else:
             self.refresh(pending)
         return None
 

@@ -48,7 +48,8 @@ class LspChannel:
         try:
             result = await future
         except asyncio.CancelledError:
-            protocol.notify("$/cancelRequest", {"id": msg_id})  # the editor can dismiss its prompt
+            protocol._request_futures.pop(msg_id, None)  # its late answer must not land on a cancelled future
+            protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))  # the editor can dismiss its prompt
             raise
         except Exception as e:  # the client failed to answer: treat as a rejection, say why
             log.warning("permission request failed: %s", e)
