@@ -47,7 +47,8 @@ from .agent.config import InvalidSetting, SessionConfig
 from .agent.model import AnthropicModel, Model
 from .errors import InvalidParams, InvalidRequest, NotFound
 from .handlers import HANDLERS  # noqa: F401  (re-exported for the doors)
-from .safety.permissions import Policy
+from .safety.modes import announce, restrict_modes
+from .safety.permissions import Policy, policy_for
 from .sessions.channel import ClientChannel
 from .edits.diff import to_unified
 from .edits.pending import PendingEdits
@@ -66,7 +67,7 @@ class AgentService:
     """Owns the sessions of one client connection."""
 
     def __init__(self, channel: ClientChannel, *, model: Model | None = None, store: SessionStore | None = None,
-                 policy_factory: Callable[[], Policy] = Policy, buffers: dict[str, Buffer] | None = None) -> None:
+                 policy_factory: Callable[[Path], Policy] = policy_for, buffers: dict[str, Buffer] | None = None) -> None:
         self.channel = channel
         self.model = model or AnthropicModel()
         self.store = store or SessionStore()
@@ -76,10 +77,13 @@ class AgentService:
         self._workspaces: dict[str, Workspace] = {}
         self._warming: asyncio.Task[None] | None = None
         self.pending = PendingEdits()
+        self._watchers: list[Any] = []
+        self.disk_listeners: list[Callable[[str], None]] = []  # benchmarks and tests hook in here
         self.pending.on_change = self._publish_hunks
         self.pending.on_rebase = lambda p: p.session_id in self.sessions and self.sessions[p.session_id].edits.refresh(p)
         self.default_mode = "default"
         self.configure_session: Callable[[Session], None] = lambda s: None
+        self._notices_shown: set[str] = set()
 
     # ---- helpers ------------------------------------------------------------------------------
 
@@ -91,7 +95,26 @@ class AgentService:
         key = str(Path(cwd).resolve())
         if key not in self._workspaces:
             self._workspaces[key] = Workspace(key, self.buffers)
+            self._watch(self._workspaces[key])
         return self._workspaces[key]
+
+    def _watch(self, ws: Workspace) -> None:
+        """Files changed on disk by other programs: pending proposals on them are rebased (or go stale)."""
+        from .watcher import WorkspaceWatcher
+
+        def changed(path: str) -> None:
+            if path in self.pending.paths() and not ws.is_open(path):
+                try:
+                    text = ws.read_text(path)
+                except (OSError, ValueError):
+                    return
+                self.pending.text_changed(path, text)
+            for listener in self.disk_listeners:
+                listener(path)
+
+        watcher = WorkspaceWatcher(ws.root, changed)
+        self._watchers.append(watcher)
+        watcher.start()
 
     def session(self, session_id: str) -> Session:
         try:
@@ -107,11 +130,14 @@ class AgentService:
             self._warming.add_done_callback(lambda t: t.cancelled() or t.exception())
 
     def _make_session(self, session_id: str, ws: Workspace, config: SessionConfig, **kw: Any) -> Session:
+        policy = self.policy_factory(ws.root)  # settings files and sandbox, read per session
+        config = restrict_modes(config, policy)
         session = Session(session_id=session_id, workspace=ws, config=config, channel=self.channel,
                           log_file=self.store.open_log(str(ws.root), session_id), model=self.model,
-                          policy=self.policy_factory(), pending=self.pending, **kw)
+                          policy=policy, pending=self.pending, **kw)
         self.configure_session(session)
         self.sessions[session_id] = session
+        announce(session, self._notices_shown)
         return session
 
     # ---- session lifecycle --------------------------------------------------------------------
@@ -121,6 +147,7 @@ class AgentService:
         config = SessionConfig(mode=self.default_mode)
         session_id = "ses_" + uuid.uuid4().hex[:20]
         session = self._make_session(session_id, ws, config)
+        config = session.config
         session.log.meta(sessionId=session_id, cwd=str(ws.root), createdAt=iso(_now()),
                          config={"mode": config.mode, "model": config.model, "effort": config.effort,
                                  "maxTokens": config.max_tokens})
@@ -228,7 +255,7 @@ class AgentService:
 
     async def info(self, params: Any) -> ServerInfoResult:
         return ServerInfoResult(version=__version__, state_dir=str(state_home()), model=SessionConfig().model,
-                                api_key_present=bool(getattr(self.model, "api_key", None)), sandbox="none")
+                                api_key_present=bool(getattr(self.model, "api_key", None)), sandbox=_sandbox_name())
 
     # ---- edits: pending hunks, review, rewind, inline edit -----------------------------------
 
@@ -310,6 +337,8 @@ class AgentService:
         for session in list(self.sessions.values()):
             await session.close()
         self.sessions.clear()
+        for watcher in self._watchers:
+            await watcher.stop()
 
 
 def _hunks(old: str, new: str):
@@ -321,6 +350,13 @@ def _hunks(old: str, new: str):
 def _revert_result(reverted: list[str], conflicts: dict[str, str]) -> RevertResult:
     parts = [f"Restored {len(reverted)} file(s)."] + list(conflicts.values())
     return RevertResult(reverted=reverted, conflicts=list(conflicts), message=" ".join(parts))
+
+
+def _sandbox_name() -> str:
+    from .safety.sandbox import detect
+
+    sandbox, _ = detect()
+    return sandbox.name if sandbox is not None else "none"
 
 
 def _now() -> float:

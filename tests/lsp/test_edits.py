@@ -289,3 +289,22 @@ async def test_large_file_edit(tandem, fake_api, workspace):
                                                     "new_string": "row 9876 changed\n"})]), Reply.text("ok"))
     await tandem.prompt(sid, "edit")
     assert path.read_text() == text.replace("row 9876\n", "row 9876 changed\n")
+
+
+async def test_another_program_writing_the_file_rebases_the_pending_proposal(tandem, fake_api, workspace):
+    path = workspace / "notes.txt"
+    path.write_text(ORIGINAL)
+    tandem.permission_hold = asyncio.Event()
+    tandem.permission_answers.append(allow())
+    _script_write(fake_api, path)
+    sid = await tandem.new_session(workspace)
+    prompt = asyncio.ensure_future(tandem.prompt(sid, "edit"))
+    await tandem.wait_for(lambda: tandem.permission_requests)
+    await asyncio.sleep(0.3)  # the watcher is up
+    on_disk = ORIGINAL.replace("line 15\n", "line 15 (formatter)\n")
+    path.write_text(on_disk)  # a formatter, git checkout, ...: not the editor
+    await tandem.wait_for(lambda: any(u.get("content") and "formatter" in (u["content"][0].get("oldText") or "")
+                                      for u in tandem.of(sid, "tool_call_update")))
+    tandem.permission_hold.set()
+    await prompt
+    assert path.read_text() == on_disk.replace("line 3\n", "line three\n").replace("line 30\n", "line thirty\n")
