@@ -22,7 +22,7 @@ from tandem_protocol import (
     ToolCallStart,
 )
 
-from .safety.permissions import Policy
+from .safety.permissions import policy_for
 from .safety.rules import BadRule, Rule
 from .tools.base import PermissionAsk
 
@@ -92,7 +92,7 @@ async def _ask(prompt: str, output: str, mode: str, rules: list[Rule], cwd: str)
     from .service import AgentService
 
     channel = HeadlessChannel(output)
-    service = AgentService(channel, policy_factory=lambda: Policy(allow=list(rules)))
+    service = AgentService(channel, policy_factory=lambda root: policy_for(root, rules))
     service.default_mode = mode
 
     def configure(session: Any) -> None:

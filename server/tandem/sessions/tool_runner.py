@@ -20,6 +20,7 @@ from tandem_protocol import (
 
 from ..edits.apply import atomic_write
 from ..tools.base import Decision, EditOutcome, PermissionAsk, Tool, ToolError, ToolResult
+from ..safety.permissions import UNSANDBOXED
 from ..workspace import Workspace
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ class SessionToolContext:
         self.tool_call_id = tool_call_id
         self.read_files = session.read_files
         self.tool = tool
+        self.unsandboxed = False  # the user chose "outside the sandbox" for this call (never the model)
 
     async def authorize(self, ask: PermissionAsk) -> Decision:
         verdict, reason = self.session.policy.decide(ask, self.session.config.mode, self.workspace)
@@ -133,6 +135,7 @@ class SessionToolContext:
                 PermissionOption(option_id="reject_once", name="Reject", kind="reject_once"),
             ],
         )
+        request.options = self.session.policy.prompt_options(ask, self.workspace, request.options)
         response = await self.session.channel.request_permission(request)
         if response is None:
             return Decision(allowed=False, reason=self.session.unattended_refusal(ask))
@@ -140,6 +143,8 @@ class SessionToolContext:
         feedback = extras.get("feedback") if isinstance(extras, dict) else None
         outcome = response.outcome
         option = getattr(outcome, "option_id", None)
+        if option == UNSANDBOXED and ask.tool == "Bash":
+            self.unsandboxed, option = True, "allow_once"
         if option in ("allow_once", "allow_always"):
             if option == "allow_always":
                 self.session.policy.grant_always(ask)
@@ -147,6 +152,18 @@ class SessionToolContext:
         if option is None:
             return Decision(allowed=False, reason="The permission request was cancelled.")
         return Decision(allowed=False, reason="The user rejected this.", feedback=feedback)
+
+    def wrap_argv(self, argv: list[str]) -> list[str]:
+        """tools/bash.py's sandbox seam: the command's argv inside the sandbox (safety/sandbox.py)."""
+        return self.session.policy.wrap_argv(argv, self.workspace, self.unsandboxed)
+
+    def wrap_env(self, env: dict[str, str]) -> dict[str, str]:
+        """The command's environment: the sandbox's allowlist (no API keys), or `env` outside the sandbox."""
+        return self.session.policy.wrap_env(env, self.workspace, self.unsandboxed)
+
+    def read_needs_check(self, tool: str, path: Path) -> bool:
+        """Must a read inside the workspace be authorized (a likely secret, or a rule names it)?"""
+        return self.session.policy.read_needs_check(tool, path, self.workspace)
 
     def progress(self, *, content: list | None = None, title: str | None = None) -> None:
         self.session.emit(ToolCallProgress(tool_call_id=self.tool_call_id,

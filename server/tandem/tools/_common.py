@@ -87,12 +87,16 @@ def refusal(decision: Decision, what: str) -> str:
 
 
 async def check_outside(ctx: ToolContext, path: Path, tool: str, kind: ToolKind, title: str) -> None:
-    """Reading inside the workspace is free; looking outside it goes through the permission check."""
-    if ctx.workspace.contains(path):
+    """Reading inside the workspace is free, except likely secrets (`.env`, keys) and files a rule names (the
+    context's `read_needs_check`); looking outside it goes through the permission check."""
+    inside = ctx.workspace.contains(path)
+    needs_check = getattr(ctx, "read_needs_check", None)
+    if inside and not (needs_check is not None and needs_check(tool, path)):
         return
     decision = await ctx.authorize(PermissionAsk(tool=tool, kind=kind, title=title, subject=str(path)))
     if not decision.allowed:
-        raise ToolError(refusal(decision, f"Access to {path} (outside the workspace)"))
+        where = "outside the workspace" if not inside else "a file that needs permission to read"
+        raise ToolError(refusal(decision, f"Access to {path} ({where})"))
 
 
 def shown_path(path: str, workspace: Workspace | None) -> str:

@@ -1,7 +1,8 @@
 """Bash: runs a shell command at the workspace root, streaming its output, within a timeout.
 
 Sandboxing seam: the argv comes from `build_argv(command)`, then, if the ToolContext has a
-`wrap_argv(argv: list[str]) -> list[str]` attribute, from that (e.g. to prefix bwrap or sandbox-exec).
+`wrap_argv(argv: list[str]) -> list[str]` attribute, from that (e.g. to prefix bwrap or sandbox-exec),
+and the environment from `wrap_env(env) -> env` when the context has that too (the sandbox's allowlist).
 The wrapper must keep the command in the same process group: timeouts and cancellation kill the group.
 """
 
@@ -141,9 +142,12 @@ class Bash:
 
         timeout_ms = clamp_timeout(inp.timeout)
         argv = build_argv(inp.command)
+        env = child_env()
         wrap = getattr(ctx, "wrap_argv", None)
         if callable(wrap):
             argv = wrap(argv)
+            wrap_env = getattr(ctx, "wrap_env", None)
+            env = wrap_env(env) if callable(wrap_env) else env
         try:
             proc = await asyncio.create_subprocess_exec(
                 *argv,
@@ -151,7 +155,7 @@ class Bash:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
-                env=child_env(),
+                env=env,
                 start_new_session=True,  # its own process group, so the whole tree can be killed
             )
         except OSError as e:
