@@ -53,23 +53,25 @@ class Policy:
 
     # ---- the verdict --------------------------------------------------------------------------
 
-    def decide(self, ask: PermissionAsk, mode: str, workspace: Workspace) -> tuple[Verdict, str]:
-        """The verdict and, for a denial, the reason (for an "ask", why it must be asked, if notable)."""
+    def decide(self, ask: PermissionAsk, mode: str, workspace: Workspace, *,
+               sandboxed: bool = True) -> tuple[Verdict, str]:
+        """The verdict and, for a denial, the reason (for an "ask", why it must be asked, if notable).
+        `sandboxed=False`: the command will not run through the sandbox seam (e.g. in an ACP client's terminal)."""
         if ask.kind == "switch_mode":
             if any(r.covers(ask.tool) and r.pattern is None for r in self.deny):
                 return "deny", f"{ask.tool} is denied by a permission rule"
             return "ask", "only the user can change the mode"
         if ask.tool == "Bash":
-            return self._decide_command(ask.subject, mode)
+            return self._decide_command(ask.subject, mode, sandboxed)
         return self._decide_path(ask, mode, workspace)
 
-    def _decide_command(self, command: str, mode: str) -> tuple[Verdict, str]:
+    def _decide_command(self, command: str, mode: str, sandboxed: bool = True) -> tuple[Verdict, str]:
         hit = first_hit(self.deny, command)
         if hit is not None and hit[0] == "match":
             return "deny", f"`{hit[2]}` is denied by the permission rule {hit[1]}"
         if mode == "plan":
             return "deny", "Plan mode is on: no edits or commands until the user approves a plan (ExitPlanMode)"
-        if self.sandbox is None:
+        if self.sandbox is None or not sandboxed:
             return "ask", "commands are not sandboxed here"
         if hit is not None:  # a part that cannot be checked against the deny rules: the user decides
             return "ask", f"{hit[2]}, so it cannot be checked against the deny rules"
@@ -119,13 +121,14 @@ class Policy:
 
     # ---- the question -------------------------------------------------------------------------
 
-    def prompt_options(self, ask: PermissionAsk, workspace: Workspace,
-                       options: list[PermissionOption]) -> list[PermissionOption]:
+    def prompt_options(self, ask: PermissionAsk, workspace: Workspace, options: list[PermissionOption], *,
+                       sandboxed: bool = True) -> list[PermissionOption]:
         """The options offered for `ask`: no "always" when it would not be honoured, and for a sandboxed command
         a separate option to run it outside the sandbox (only the user can pick it)."""
-        out = [o for o in options if o.kind != "allow_always" or self._rememberable(ask, workspace)]
+        out = [o for o in options if o.kind != "allow_always"
+               or (self._rememberable(ask, workspace) and (sandboxed or ask.tool != "Bash"))]
         if ask.tool == "Bash":
-            if self.sandbox is not None:
+            if self.sandbox is not None and sandboxed:
                 at = next((i for i, o in enumerate(out) if o.kind.startswith("reject")), len(out))
                 out.insert(at, PermissionOption(option_id=UNSANDBOXED, kind="allow_once",
                                                 name="Allow once, outside the sandbox"))
@@ -196,6 +199,14 @@ class Policy:
     @property
     def sandbox_name(self) -> str:
         return self.sandbox.name if self.sandbox is not None else "none"
+
+
+def runs_in_sandbox(tool: Any) -> bool:
+    """Does this tool run its commands through the sandbox seam (tools/bash.py's wrap_argv)? A replacement Bash
+    (the ACP door's client-terminal Bash) does not, unless it says so with `sandboxed = True`."""
+    from ..tools.bash import Bash
+
+    return type(tool) is Bash or getattr(tool, "sandboxed", False) is True
 
 
 def policy_for(root: str | os.PathLike[str], extra_allow: list[Rule] | tuple[Rule, ...] = (),

@@ -20,7 +20,7 @@ from typing import Literal
 
 from .shell import Command, Unsure, Word, split
 
-_RULE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$", re.S)
+_RULE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$", re.DOTALL)
 FAMILIES = {"Edit": ("Edit", "Write"), "Read": ("Read", "Grep", "Glob")}
 # Parts that do nothing on their own: allowed in a compound command without a rule.
 HARMLESS = {"cd", "pushd", "popd", "true", "false", ":", "pwd"}
@@ -109,7 +109,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
             continue
         out.append("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c))
         i += 1
-    return re.compile("".join(out) + tail, re.S)
+    return re.compile("".join(out) + tail, re.DOTALL)
 
 
 # ---- commands -----------------------------------------------------------------------------------

@@ -149,7 +149,7 @@ def _inside(path: Path, root: Path) -> bool:
 def _nproc_limit(limit: int) -> int:
     import resource
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
     return limit if hard == resource.RLIM_INFINITY else min(limit, hard)
 
 
@@ -306,7 +306,8 @@ def _probe() -> tuple[Sandbox | None, str]:
         argv = [bwrap, *sandbox.base_flags(False), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                 "--size", str(TMP_SIZE), "--tmpfs", "/tmp", "--clearenv", "--", "/bin/sh", "-c", "exit 0"]
         try:
-            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=PROBE_TIMEOUT)
+            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=PROBE_TIMEOUT,
+                                  check=False)
         except (OSError, subprocess.TimeoutExpired) as e:
             errors.append(str(e))
             continue

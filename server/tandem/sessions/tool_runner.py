@@ -20,7 +20,7 @@ from tandem_protocol import (
 
 from ..edits.apply import atomic_write
 from ..tools.base import Decision, EditOutcome, PermissionAsk, Tool, ToolError, ToolResult
-from ..safety.permissions import UNSANDBOXED
+from ..safety.permissions import UNSANDBOXED, runs_in_sandbox
 from ..workspace import Workspace
 
 if TYPE_CHECKING:
@@ -113,7 +113,8 @@ class SessionToolContext:
         self.unsandboxed = False  # the user chose "outside the sandbox" for this call (never the model)
 
     async def authorize(self, ask: PermissionAsk) -> Decision:
-        verdict, reason = self.session.policy.decide(ask, self.session.config.mode, self.workspace)
+        verdict, reason = self.session.policy.decide(ask, self.session.config.mode, self.workspace,
+                                                     sandboxed=runs_in_sandbox(self.tool))
         if verdict == "allow":
             return Decision(allowed=True)
         if verdict == "deny":
@@ -135,7 +136,8 @@ class SessionToolContext:
                 PermissionOption(option_id="reject_once", name="Reject", kind="reject_once"),
             ],
         )
-        request.options = self.session.policy.prompt_options(ask, self.workspace, request.options)
+        request.options = self.session.policy.prompt_options(ask, self.workspace, request.options,
+                                                             sandboxed=runs_in_sandbox(self.tool))
         response = await self.session.channel.request_permission(request)
         if response is None:
             return Decision(allowed=False, reason=self.session.unattended_refusal(ask))

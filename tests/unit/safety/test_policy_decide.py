@@ -171,3 +171,17 @@ def test_unsaved_grant_still_holds_and_says_why(ws):
     assert p.decide(bash("make"), "default", ws)[0] == "allow"
     assert p.notices and "Could not save" in p.notices[0]
     assert (ws.root / ".tandem/settings.local.json").read_text() == "{broken"
+
+
+def test_a_bash_that_bypasses_the_sandbox_seam_always_asks(ws):
+    from tandem.safety.permissions import runs_in_sandbox
+    from tandem.tools.bash import Bash
+
+    class ClientTerminalBash(Bash):  # like the ACP door's: runs in the editor's terminal, not through wrap_argv
+        pass
+
+    assert runs_in_sandbox(Bash()) and not runs_in_sandbox(ClientTerminalBash())
+    p = policy(allow=["Bash(ls:*)"])
+    for mode in MODES:
+        assert p.decide(bash("ls"), mode, ws, sandboxed=False)[0] == "ask"
+    assert ids(p.prompt_options(bash("ls"), ws, list(OPTIONS), sandboxed=False)) == ["allow_once", "reject_once"]
