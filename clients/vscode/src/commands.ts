@@ -7,6 +7,7 @@ import type { ChatViewProvider } from "./chat/ChatViewProvider";
 import type { SessionController } from "./chat/SessionController";
 import type { DiffDocuments } from "./edits/diffDocuments";
 import type { PendingHunks } from "./edits/PendingHunks";
+import type { ReviewCommands } from "./review/ReviewCommands";
 import type { Attachment } from "./shared/messages";
 
 export interface CommandDeps {
@@ -14,6 +15,7 @@ export interface CommandDeps {
   sessions: SessionController;
   view: ChatViewProvider;
   hunks: PendingHunks;
+  review: ReviewCommands;
   diffs: DiffDocuments;
   keys: ApiKeyStore;
   log: vscode.LogOutputChannel;
@@ -38,6 +40,8 @@ export async function pickFileMention(): Promise<Attachment | undefined> {
   if (!pick) return undefined;
   return { label: `@${pick.label}`, block: { type: "resource_link", uri: pick.uri.toString(), name: pick.label } };
 }
+
+const asUri = (v: unknown): vscode.Uri | undefined => (v instanceof vscode.Uri ? v : undefined);
 
 export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   const run = (name: string, fn: (...args: never[]) => unknown): vscode.Disposable =>
@@ -75,9 +79,12 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       await d.sessions.prompt(question, [a]);
     }),
     run("tandem.mentionFile", async () => attach(await pickFileMention())),
-    run("tandem.acceptAll", () => d.hunks.resolveAll(true)),
-    run("tandem.rejectAll", () => d.hunks.resolveAll(false)),
-    run("tandem.openDiff", () => d.hunks.openDiff()),
+    // from the editor title the file's URI comes first; from the palette or a keybinding, nothing (active editor)
+    run("tandem.acceptAll", (uri?: unknown) => d.hunks.resolveAll(true, asUri(uri))),
+    run("tandem.rejectAll", (uri?: unknown) => d.hunks.resolveAll(false, asUri(uri))),
+    run("tandem.openDiff", (uri?: unknown) => d.hunks.openDiff(asUri(uri))),
+    run("tandem.reviewChanges", () => d.review.review()),
+    run("tandem.revertChanges", () => d.review.revert()),
     run("tandem.switchMode", async () => {
       const modes = d.sessions.modes;
       if (!modes) { await d.sessions.newSession(); }

@@ -7,6 +7,7 @@ import { TandemClient } from "./client";
 import { pickFileMention, registerCommands } from "./commands";
 import { DIFF_SCHEME, DiffDocuments } from "./edits/diffDocuments";
 import { PendingHunks } from "./edits/PendingHunks";
+import { ReviewCommands } from "./review/ReviewCommands";
 import { StatusItem } from "./status";
 
 let client: TandemClient | undefined;
@@ -21,7 +22,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     onUpdate: (p) => sessions?.onUpdate(p),
     onPermission: (p, token) => sessions!.onPermission(p, token),
     onCustomNotification: (_method, p) => hunks?.onNotification(p),
-    onRestarted: () => void sessions?.reattach(),
+    onRestarted: () => { hunks?.clear(); void sessions?.reattach(); },
   });
   sessions = new SessionController(client, log);
   hunks = new PendingHunks(client, diffs, log);
@@ -43,7 +44,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.registerTextDocumentContentProvider(DIFF_SCHEME, diffs),
     vscode.window.registerWebviewViewProvider(ChatViewProvider.viewId, view,
                                               { webviewOptions: { retainContextWhenHidden: false } }),
-    ...registerCommands({ client, sessions, view, hunks, diffs, keys, log }),
+    ...registerCommands({ client, sessions, view, hunks, diffs, keys, log,
+                          review: new ReviewCommands(client, sessions, diffs) }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("tandem.serverCommand") || e.affectsConfiguration("tandem.serverEnv")
           || e.affectsConfiguration("tandem.model")) {

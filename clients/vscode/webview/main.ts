@@ -3,10 +3,14 @@
 import "./style.css";
 import type { HostMessage, WebviewMessage, Attachment } from "../src/shared/messages";
 import { isHostMessage } from "../src/shared/messages";
-import type { PermissionOption, RequestPermissionRequest, ToolCallContent, ToolCallFields } from "../src/protocol/types.gen";
+import type {
+  HunkInfo, PermissionOption, RequestPermissionRequest, ToolCallContent, ToolCallFields,
+} from "../src/protocol/types.gen";
+import { hunksFromMeta, hunkStat } from "../src/edits/hunkModel";
 import { escapeHtml, renderMarkdown } from "./markdown";
 import {
-  addNotice, addUserPrompt, applyUpdate, emptyState, formatCost, formatTokens, restoreState, type ChatState, type Entry,
+  addNotice, addUserPrompt, applyUpdate, emptyState, followPermissions, formatCost, formatTokens, restoreState,
+  type ChatState, type Entry,
 } from "./transcript";
 
 interface VsCodeApi {
@@ -203,22 +207,78 @@ function optionButton(o: PermissionOption): string {
   const label = o.kind === "allow_once" ? "Allow once" : o.kind === "allow_always" ? "Always" :
     o.kind === "reject_once" ? "Reject" : o.name;
   const cls = o.kind.startsWith("allow") ? "primary" : "danger";
-  return `<button type="button" class="${cls}" data-option="${escapeHtml(o.optionId)}" title="${escapeHtml(o.name)}">${escapeHtml(label)}</button>`;
+  return `<button type="button" class="${cls}" data-option="${escapeHtml(o.optionId)}" data-kind="${escapeHtml(o.kind)}" ` +
+    `data-label="${escapeHtml(label)}" title="${escapeHtml(o.name)}">${escapeHtml(label)}</button>`;
+}
+
+/** The hunks still open in an edit's card: the diff content's (refreshed by tool_call_update), else the request's. */
+function cardHunks(call: ToolCallFields): HunkInfo[] {
+  for (const c of call.content ?? []) {
+    const hunks = c.type === "diff" ? hunksFromMeta(c._meta) : undefined;
+    if (hunks) return hunks;
+  }
+  return hunksFromMeta(call._meta) ?? [];
+}
+
+/** Hunks the user unticked in a card, by request: kept across re-renders (rebases re-render the card). */
+const unticked = new Map<string, Set<string>>();
+const MAX_SHOWN = 8;
+
+function renderHunk(requestId: string, h: HunkInfo): string {
+  const lines = [...h.removed.map((l) => ({ sign: "-", l })), ...h.added.map((l) => ({ sign: "+", l }))];
+  const shown = lines.slice(0, MAX_SHOWN).map(({ sign, l }) =>
+    `<div class="${sign === "-" ? "del" : "add"}">${sign} ${escapeHtml(l)}</div>`).join("");
+  const more = lines.length > MAX_SHOWN ? `<div class="more">… ${lines.length - MAX_SHOWN} more lines</div>` : "";
+  const checked = unticked.get(requestId)?.has(h.id) ? "" : " checked";
+  return `<label class="hunk"><input type="checkbox" data-hunk="${escapeHtml(h.id)}"${checked}>` +
+    `<span class="hunk-head">line ${h.oldStart} <span class="stat">${hunkStat(h)}</span></span></label>` +
+    `<div class="hunk-lines">${shown}${more}</div>`;
+}
+
+/** Allow buttons say how much they apply, and cannot apply nothing. */
+function syncAllowButtons(box: HTMLElement): void {
+  const boxes = Array.from(box.querySelectorAll<HTMLInputElement>("input[data-hunk]"));
+  const on = boxes.filter((b) => b.checked).length;
+  for (const b of Array.from(box.querySelectorAll<HTMLButtonElement>("button[data-kind^=allow]"))) {
+    b.disabled = boxes.length > 0 && on === 0;
+    const base = b.dataset.label ?? b.textContent ?? "";
+    b.textContent = boxes.length > 1 && on < boxes.length ? `${base} (${on} of ${boxes.length})` : base;
+  }
 }
 
 function renderPermissions(): void {
+  // keep what the user typed or unticked, and the note's focus, across the re-render
+  const notes = new Map<string, string>();
+  for (const el of Array.from(permissionsEl.querySelectorAll<HTMLInputElement>(".permission input.note"))) {
+    const id = el.closest<HTMLElement>(".permission")?.dataset.request;
+    if (id) notes.set(id, el.value);
+  }
+  const focused = document.activeElement instanceof HTMLInputElement && document.activeElement.matches("input.note")
+    ? document.activeElement.closest<HTMLElement>(".permission")?.dataset.request : undefined;
   permissionsEl.innerHTML = state.permissions.map(({ requestId, request }) => {
     const call = request.toolCall;
+    const hunks = cardHunks(call);
+    const picker = hunks.length > 1
+      ? `<div class="hunks"><div class="hint">Tick the hunks to apply:</div>${hunks.map((h) => renderHunk(requestId, h)).join("")}</div>`
+      : "";
     return `<div class="permission" data-request="${escapeHtml(requestId)}">
       <div class="who">Permission needed</div>
       ${renderTool({ ...call, status: call.status ?? "pending" })}
+      ${picker}
       <input class="note" type="text" placeholder="Optional note to the agent">
       <div class="row">${request.options.map(optionButton).join("")}</div>
     </div>`;
   }).join("");
+  for (const box of Array.from(permissionsEl.querySelectorAll<HTMLElement>(".permission"))) {
+    const id = box.dataset.request ?? "";
+    const note = box.querySelector<HTMLInputElement>("input.note");
+    if (note && notes.has(id)) note.value = notes.get(id) ?? "";
+    if (note && focused === id) note.focus({ preventScroll: true });
+    syncAllowButtons(box);
+  }
   const first = permissionsEl.querySelector<HTMLButtonElement>("button.primary");
   // Only when the chat already has focus: focusing inside an unfocused webview would pull focus from the editor.
-  if (first && document.hasFocus() && document.activeElement !== input) first.focus({ preventScroll: true });
+  if (first && !focused && document.hasFocus() && document.activeElement !== input) first.focus({ preventScroll: true });
 }
 
 function renderHeader(): void {
@@ -267,6 +327,7 @@ function handle(m: HostMessage): void {
     case "update":
       if (state.sessionId !== null && m.sessionId !== state.sessionId) return;
       mark(applyUpdate(state, m.update));
+      if (followPermissions(state, m.update)) permissionsDirty = true;
       if (m.update.sessionUpdate === "agent_message_chunk") pendingChunkTimes.push({ hostT: m.t, received: Date.now() });
       break;
     case "session":
@@ -296,6 +357,7 @@ function handle(m: HostMessage): void {
       break;
     case "permissionResolved":
       state.permissions = state.permissions.filter((p) => p.requestId !== m.requestId);
+      unticked.delete(m.requestId);
       permissionsDirty = true;
       break;
     case "sessions":
@@ -359,6 +421,18 @@ function findToolCall(el: HTMLElement): ToolCallFields | undefined {
   return undefined;
 }
 
+document.addEventListener("change", (e) => {
+  const target = e.target as HTMLElement;
+  if (!(target instanceof HTMLInputElement) || !target.dataset.hunk) return;
+  const box = target.closest<HTMLElement>(".permission");
+  const requestId = box?.dataset.request;
+  if (!box || !requestId) return;
+  const set = unticked.get(requestId) ?? new Set<string>();
+  if (target.checked) set.delete(target.dataset.hunk); else set.add(target.dataset.hunk);
+  unticked.set(requestId, set);
+  syncAllowButtons(box);
+});
+
 document.addEventListener("click", (e) => {
   const target = e.target as HTMLElement;
   if (target.matches("button.copy")) {
@@ -379,7 +453,11 @@ document.addEventListener("click", (e) => {
     const requestId = box?.dataset.request;
     if (!requestId) return;
     const note = box.querySelector<HTMLInputElement>("input.note")?.value.trim();
-    send({ type: "permission", requestId, optionId: target.dataset.option, ...(note ? { feedback: note } : {}) });
+    const boxes = Array.from(box.querySelectorAll<HTMLInputElement>("input[data-hunk]"));
+    const ticked = boxes.filter((b) => b.checked).map((b) => b.dataset.hunk ?? "");
+    const partial = target.dataset.kind?.startsWith("allow") && ticked.length < boxes.length;
+    send({ type: "permission", requestId, optionId: target.dataset.option, ...(note ? { feedback: note } : {}),
+           ...(partial ? { acceptedHunks: ticked } : {}) });
     box.classList.add("answered");
   } else if (target.dataset.remove) {
     attachments.splice(Number(target.dataset.remove), 1);

@@ -110,7 +110,24 @@ export function applyUpdate(state: ChatState, u: SessionUpdate): Change {
       return { entries: [], header: true };
     case "available_commands_update":
       return NONE;
+    default:  // an update this client does not render (a newer server's)
+      return NONE;
   }
+}
+
+/** A tool_call_update for a call that waits in a permission card (its diff was rebased, or some hunks were decided
+ *  in the editor): the card shows the fresh fields. Returns whether a card changed. */
+export function followPermissions(state: ChatState, u: SessionUpdate): boolean {
+  if (u.sessionUpdate !== "tool_call_update") return false;
+  let changed = false;
+  for (const p of state.permissions) {
+    if (p.request.toolCall.toolCallId !== u.toolCallId) continue;
+    const { sessionUpdate: _kind, ...fields } = u;
+    const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null));
+    p.request = { ...p.request, toolCall: { ...p.request.toolCall, ...defined } };
+    changed = true;
+  }
+  return changed;
 }
 
 export function addUserPrompt(state: ChatState, text: string, attachments: string[]): Change {

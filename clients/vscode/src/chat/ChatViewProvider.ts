@@ -79,7 +79,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, ChatView, v
       }
       case "prompt": return this.sessions.prompt(m.text, m.attachments);
       case "cancel": return this.sessions.cancel();
-      case "permission": return this.sessions.answerPermission(m.requestId, m.optionId, m.feedback);
+      case "permission": return this.sessions.answerPermission(m.requestId, m.optionId, m.feedback, m.acceptedHunks);
       case "setMode": return this.sessions.setMode(m.modeId);
       case "setConfig": return this.sessions.setConfig(m.configId, m.value);
       case "newSession": await this.sessions.newSession(); return;

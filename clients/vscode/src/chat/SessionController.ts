@@ -2,8 +2,8 @@
 // and reattaches open sessions with session/load after the server restarts.
 import * as vscode from "vscode";
 import type {
-  ContentBlock, RequestPermissionRequest, RequestPermissionResponse, SessionConfigOption, SessionModeState,
-  SessionNotification,
+  ContentBlock, PermissionAnswerExtras, RequestPermissionRequest, RequestPermissionResponse, SessionConfigOption,
+  SessionModeState, SessionNotification,
 } from "../protocol/types.gen";
 import type { TandemClient } from "../client";
 import type { Attachment, HostMessage } from "../shared/messages";
@@ -162,12 +162,17 @@ export class SessionController implements vscode.Disposable {
     });
   }
 
-  answerPermission(requestId: string, optionId: string, feedback?: string): void {
+  /** The user chose an option in the card; `acceptedHunks` (a partial accept) only goes with an allow option. */
+  answerPermission(requestId: string, optionId: string, feedback?: string, acceptedHunks?: string[]): void {
     const pending = this.permissions.get(requestId);
     if (!pending) return;
-    if (!pending.request.options.some((o) => o.optionId === optionId)) return;
+    const option = pending.request.options.find((o) => o.optionId === optionId);
+    if (!option) return;
+    const extras: PermissionAnswerExtras = {};
+    if (feedback) extras.feedback = feedback;
+    if (acceptedHunks && option.kind.startsWith("allow")) extras.acceptedHunks = acceptedHunks;
     const answer: RequestPermissionResponse = { outcome: { outcome: "selected", optionId } };
-    if (feedback) answer._meta = { tandem: { feedback } };
+    if (Object.keys(extras).length) answer._meta = { tandem: extras };
     this.resolvePermission(requestId, answer, pending);
   }
 

@@ -1,76 +1,84 @@
-// Pure logic for pending hunks (the `_tandem/hunks` contract): validate params, decoration ranges, the old text.
+// Pure logic for pending hunks (`_tandem/hunks`, `_meta.tandem.hunks`): validate what the server sent, plan the
+// decorations, compute the proposed text. The wire types are the generated ones (../protocol/types.gen).
 //
-// CONTRACT (agreed with the server side, not yet in protocol/ nor the generated types; once the server adds a
-// Struct for it, replace these interfaces with imports from ../protocol/types.gen):
-//   notification `_tandem/hunks` {uri, sessionId, hunks: [{id, oldStart, oldLines, newStart, newLines, removed, added}]}
-//   an empty list means nothing is pending for that uri. Line numbers are 1-based, as in a unified diff; the buffer
-//   holds the new text (added lines are in it, removed lines are not).
+// While a proposal waits, the buffer still holds the file as it is now: a hunk's removed lines are in it (lines
+// oldStart .. oldStart+oldLines-1, 1-based), its added lines are not (they go in their place, or before oldStart when
+// oldLines is 0). Accepting a hunk writes it through workspace/applyEdit; the server then sends the hunks anew.
+import type { HunkInfo, PendingHunksParams } from "../protocol/types.gen";
 
-export interface PendingHunk {
-  id: string;
-  oldStart: number;
-  oldLines: number;
-  newStart: number;
-  newLines: number;
-  removed: string[];
-  added: string[];
-}
-
-export interface HunksParams {
-  uri: string;
-  sessionId: string;
-  hunks: PendingHunk[];
-}
-
-const isInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0;
 const isLines = (v: unknown): v is string[] => Array.isArray(v) && v.every((l) => typeof l === "string");
 
-export function parseHunksParams(v: unknown): HunksParams | undefined {
-  if (typeof v !== "object" || v === null) return undefined;
-  const o = v as Record<string, unknown>;
-  if (typeof o.uri !== "string" || typeof o.sessionId !== "string" || !Array.isArray(o.hunks)) return undefined;
-  const hunks: PendingHunk[] = [];
-  for (const h of o.hunks) {
-    if (typeof h !== "object" || h === null) return undefined;
-    const x = h as Record<string, unknown>;
-    if (typeof x.id !== "string" || !isInt(x.oldStart) || !isInt(x.oldLines) || !isInt(x.newStart)
-        || !isInt(x.newLines) || !isLines(x.removed) || !isLines(x.added)) return undefined;
-    hunks.push({ id: x.id, oldStart: x.oldStart, oldLines: x.oldLines, newStart: x.newStart, newLines: x.newLines,
-                 removed: x.removed, added: x.added });
+export function isHunkInfo(v: unknown): v is HunkInfo {
+  return isObj(v) && typeof v.id === "string" && isCount(v.oldStart) && isCount(v.oldLines) && isCount(v.newStart)
+    && isCount(v.newLines) && isLines(v.removed) && isLines(v.added);
+}
+
+function pickHunk(h: HunkInfo): HunkInfo {
+  return { id: h.id, oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines,
+           removed: h.removed, added: h.added };
+}
+
+/** `_tandem/hunks` params if well-formed (only the known fields kept), else undefined. */
+export function parseHunksParams(v: unknown): PendingHunksParams | undefined {
+  if (!isObj(v) || typeof v.uri !== "string" || typeof v.sessionId !== "string" || !Array.isArray(v.hunks)) {
+    return undefined;
   }
-  return { uri: o.uri, sessionId: o.sessionId, hunks };
+  if (!v.hunks.every(isHunkInfo)) return undefined;
+  if (v.toolCallId !== undefined && v.toolCallId !== null && typeof v.toolCallId !== "string") return undefined;
+  const params: PendingHunksParams = { uri: v.uri, path: typeof v.path === "string" ? v.path : "",
+                                       sessionId: v.sessionId, hunks: (v.hunks as HunkInfo[]).map(pickHunk) };
+  if (typeof v.toolCallId === "string") params.toolCallId = v.toolCallId;
+  return params;
 }
 
-/** 0-based, end-inclusive line spans to decorate. */
+/** The hunks in a `_meta` object (`_meta.tandem.hunks` of a tool call or of its diff content), if any. */
+export function hunksFromMeta(meta: unknown): HunkInfo[] | undefined {
+  if (!isObj(meta) || !isObj(meta.tandem) || !Array.isArray(meta.tandem.hunks)) return undefined;
+  const hunks = meta.tandem.hunks;
+  return hunks.every(isHunkInfo) ? hunks.map(pickHunk) : undefined;
+}
+
+/** What to draw, in 0-based lines of the buffer as it is now. */
 export interface HunkDecorationPlan {
-  added: { start: number; end: number; hunkId: string }[];
-  /** Removed lines shown at `line` (the first line of the hunk in the new text, or the line before a pure deletion). */
-  removed: { line: number; lines: string[]; hunkId: string }[];
+  /** Lines the hunk would remove or replace (end inclusive). */
+  removed: { start: number; end: number; hunkId: string }[];
+  /** The lines it would put there, shown at `line`: after it, or `above` it for an insertion at the very top. */
+  added: { line: number; lines: string[]; hunkId: string; above: boolean }[];
 }
 
-export function planDecorations(hunks: readonly PendingHunk[], lineCount: number): HunkDecorationPlan {
-  const plan: HunkDecorationPlan = { added: [], removed: [] };
+export function planDecorations(hunks: readonly HunkInfo[], lineCount: number): HunkDecorationPlan {
+  const plan: HunkDecorationPlan = { removed: [], added: [] };
   const last = Math.max(0, lineCount - 1);
+  const clamp = (n: number): number => Math.min(Math.max(0, n), last);
   for (const h of hunks) {
-    const start = Math.min(Math.max(0, h.newStart - 1), last);
-    if (h.newLines > 0) plan.added.push({ start, end: Math.min(start + h.newLines - 1, last), hunkId: h.id });
-    if (h.removed.length > 0) {
-      // A pure deletion (newLines 0): unified diffs give newStart as the line *before* the gap.
-      const line = h.newLines > 0 ? start : Math.min(Math.max(0, h.newStart - 1), last);
-      plan.removed.push({ line, lines: h.removed, hunkId: h.id });
+    const start = clamp(h.oldStart - 1);
+    if (h.oldLines > 0) {
+      const end = clamp(h.oldStart - 1 + h.oldLines - 1);
+      plan.removed.push({ start, end, hunkId: h.id });
+      if (h.added.length > 0) plan.added.push({ line: end, lines: h.added, hunkId: h.id, above: false });
+    } else if (h.added.length > 0) {
+      // a pure insertion before line oldStart: shown after the line before it, or above the first line
+      const above = h.oldStart <= 1;
+      plan.added.push({ line: above ? 0 : clamp(h.oldStart - 2), lines: h.added, hunkId: h.id, above });
     }
   }
   return plan;
 }
 
-/** The text before the pending hunks: the new text with each hunk's added lines swapped back for its removed ones. */
-export function reconstructOldText(newText: string, hunks: readonly PendingHunk[]): string {
-  const eol = newText.includes("\r\n") ? "\r\n" : "\n";
-  const lines = newText.split(/\r?\n/);
-  const sorted = [...hunks].sort((a, b) => b.newStart - a.newStart);
-  for (const h of sorted) {
-    const at = h.newLines > 0 ? h.newStart - 1 : h.newStart;
-    lines.splice(Math.max(0, at), h.newLines, ...h.removed);
+/** The text once every hunk applies: `current` is the buffer the hunks were computed against. */
+export function applyHunks(current: string, hunks: readonly HunkInfo[]): string {
+  const eol = current.includes("\r\n") ? "\r\n" : "\n";
+  const lines = current.split(/\r?\n/);
+  for (const h of [...hunks].sort((a, b) => b.oldStart - a.oldStart)) {
+    lines.splice(Math.max(0, h.oldStart - 1), h.oldLines, ...h.added);
   }
   return lines.join(eol);
+}
+
+/** "+2 -1": lines added and removed, for labels. */
+export function hunkStat(h: HunkInfo): string {
+  return `+${h.added.length} -${h.removed.length}`;
 }

@@ -31,7 +31,7 @@ export type WebviewMessage =
   | { type: "ready"; sessionId?: string }
   | { type: "prompt"; text: string; attachments: Attachment[] }
   | { type: "cancel" }
-  | { type: "permission"; requestId: string; optionId: string; feedback?: string }
+  | { type: "permission"; requestId: string; optionId: string; feedback?: string; acceptedHunks?: string[] }
   | { type: "setMode"; modeId: string }
   | { type: "setConfig"; configId: string; value: string }
   | { type: "newSession" }
@@ -70,10 +70,16 @@ export function parseWebviewMessage(v: unknown): WebviewMessage | undefined {
       if (!str(v, "text") || (v.text as string).length > MAX_TEXT || !Array.isArray(v.attachments)
           || !v.attachments.every(isAttachment)) return undefined;
       return { type: "prompt", text: v.text as string, attachments: v.attachments as Attachment[] };
-    case "permission":
+    case "permission": {
       if (!str(v, "requestId") || !str(v, "optionId") || !optStr(v, "feedback")) return undefined;
+      const ids = v.acceptedHunks;
+      if (ids !== undefined && !(Array.isArray(ids) && ids.length <= 10_000 && ids.every((i) => typeof i === "string"))) {
+        return undefined;
+      }
       return { type: "permission", requestId: v.requestId as string, optionId: v.optionId as string,
-               ...(typeof v.feedback === "string" && v.feedback ? { feedback: v.feedback } : {}) };
+               ...(typeof v.feedback === "string" && v.feedback ? { feedback: v.feedback } : {}),
+               ...(Array.isArray(ids) ? { acceptedHunks: ids as string[] } : {}) };
+    }
     case "setMode":
       return str(v, "modeId") ? { type: "setMode", modeId: v.modeId as string } : undefined;
     case "setConfig":
