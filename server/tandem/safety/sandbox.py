@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ ENV_ALLOWLIST = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "T
 DEFAULT_MAX_PROCESSES = 1024
 TMP_SIZE = 1 << 30  # the private /tmp
 PROBE_TIMEOUT = 10.0
+HANDOUT_GRACE = 2.0  # seconds a pooled cgroup stays reserved for the command it was handed to
 
 
 @dataclass
@@ -71,8 +73,12 @@ class Sandbox:
             if procs is not None:
                 # join the limited cgroup, then become bwrap (same pid: bash.py still kills the right group)
                 prefix = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(procs)]
-        if not prefix:
-            inner = ["/bin/bash", "-c", 'ulimit -u "$0" || exit 125; exec "$@"', str(_nproc_limit(limit)), *inner]
+        if not prefix:  # RLIMIT_NPROC, set inside the user namespace so it counts only the sandbox's processes
+            ulimit = f"ulimit -u {_nproc_limit(limit)} || exit 125; "
+            if len(inner) == 3 and inner[:2] == ["/bin/bash", "-c"]:
+                inner = ["/bin/bash", "-c", ulimit + inner[2]]  # same line: error messages keep their line numbers
+            else:
+                inner = ["/bin/bash", "-c", ulimit + 'exec "$@"', "bash", *inner]
         return [*prefix, *args, "--", *inner]
 
     def env(self, root: Path) -> dict[str, str]:
@@ -157,13 +163,16 @@ def _nproc_limit(limit: int) -> int:
 
 
 class PidsCgroup:
-    """`<pids hierarchy>/<our cgroup>/tandem-<pid>/cmd-<n>` with pids.max set; empty ones are removed as we go
-    and at exit."""
+    """`<pids hierarchy>/<our cgroup>/tandem-<pid>/cmd-<n>` with pids.max set. Making and removing a cgroup costs
+    milliseconds, so they are pooled: a command gets one that no process uses any more (and its limit is set
+    again when it changed); all are removed at exit."""
 
     def __init__(self, base: Path) -> None:
         self.base = base
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self._limits: dict[Path, int] = {}  # pooled cgroups and the pids.max they hold
+        self._handed: dict[Path, float] = {}  # when each was last handed out (its command may not have joined yet)
 
     @classmethod
     def create(cls) -> PidsCgroup | None:
@@ -185,29 +194,37 @@ class PidsCgroup:
         return None
 
     def new(self, limit: int) -> Path | None:
+        """The cgroup.procs file of an unused cgroup limited to `limit` processes (None if none can be made)."""
         with self._lock:
-            self.sweep()
-            path = self.base / f"cmd-{next(self._ids)}"
-        try:
-            path.mkdir()
-            (path / "pids.max").write_text(str(limit))
-        except OSError as e:
-            log.warning("could not make a pids cgroup: %s", e)
-            _rmdir(path)
-            return None
-        return path / "cgroup.procs"
-
-    def sweep(self) -> None:
-        try:
-            children = [p for p in self.base.iterdir() if p.is_dir()]
-        except OSError:
-            return
-        for child in children:
-            _rmdir(child)  # fails while a command still runs in it
+            now = time.monotonic()
+            path = next((p for p in self._limits if now - self._handed.get(p, 0) > HANDOUT_GRACE and _unused(p)),
+                        None)
+            try:
+                if path is None:
+                    path = self.base / f"cmd-{next(self._ids)}"
+                    path.mkdir()
+                if self._limits.get(path) != limit:
+                    (path / "pids.max").write_text(str(limit))
+                self._limits[path] = limit
+                self._handed[path] = now
+            except OSError as e:
+                log.warning("could not make a pids cgroup: %s", e)
+                if path is not None and path not in self._limits:
+                    _rmdir(path)
+                return None
+            return path / "cgroup.procs"
 
     def close(self) -> None:
-        self.sweep()
+        for path in list(self._limits):
+            _rmdir(path)
         _rmdir(self.base)
+
+
+def _unused(path: Path) -> bool:
+    try:
+        return not (path / "cgroup.procs").read_text().strip()
+    except OSError:
+        return False
 
 
 def _pids_parents() -> list[Path]:
