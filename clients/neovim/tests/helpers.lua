@@ -12,7 +12,7 @@ H.bin = os.getenv("TANDEM_BIN") or "tandem"
 
 vim.opt.rtp:prepend(H.plugin_dir)
 vim.cmd("runtime! plugin/tandem.lua")
-vim.o.columns, vim.o.lines = 160, 50
+-- (no vim.o.columns/lines here: resizing a headless Neovim without a UI makes long messages crash it)
 if H.workspace then
   vim.cmd.cd(H.workspace)
 end

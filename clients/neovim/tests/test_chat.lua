@@ -95,7 +95,7 @@ H.test("a streamed turn renders in the chat without moving the cursor", function
   H.ok(#changes < deltas, ("%d buffer changes for %d streamed deltas: not batched"):format(#changes, deltas))
 
   -- usage and cost in the winbar
-  local bar = vim.api.nvim_eval_statusline(vim.wo[chat_win].winbar, { winid = chat_win, use_winbar = true }).str
+  local bar = vim.api.nvim_eval_statusline(vim.wo[chat_win].winbar, { winid = chat_win, use_winbar = true, maxwidth = 200 }).str
   H.ok(bar:find("Tandem") and bar:find("%$0%.%d%d") and bar:find("%(%d+%%%)"), "winbar shows usage and cost: " .. bar)
   H.ok(bar:find("What is this project%?"), "winbar shows the title: " .. bar)
 end)

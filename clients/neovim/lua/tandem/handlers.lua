@@ -3,6 +3,13 @@
 
 local M = {}
 
+---@param reason string
+---@return lsp.ApplyWorkspaceEditResult
+local function refuse(reason)
+  require("tandem.util").notify("an edit was not applied: " .. reason, vim.log.levels.WARN)
+  return { applied = false, failureReason = reason }
+end
+
 ---Closes the current undo block of `bufnr`, so the next change is its own undo step.
 ---@param bufnr integer
 local function break_undo(bufnr)
@@ -26,8 +33,43 @@ local function loaded_buffer(uri)
   return nil
 end
 
+---The text of a buffer as a file would hold it, without carriage returns.
+---@param bufnr integer
+---@return string
+local function buffer_text(bufnr)
+  local text = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
+  if vim.bo[bufnr].eol then -- as vim.lsp sends it in didOpen/didChange
+    text = text .. "\n"
+  end
+  return text
+end
+
+---@param text string|nil
+---@return string|nil
+local function plain(text)
+  return text and (text:gsub("\r", ""))
+end
+
+---Why a whole-file edit must not be applied: it is the edit the user allowed, made from the text the permission
+---showed, but the buffer no longer holds that text (the user typed meanwhile). Nil when it is fine.
+---@param bufnr integer
+---@param change lsp.TextDocumentEdit
+---@return string|nil
+local function stale_base(bufnr, change)
+  local path = vim.uri_to_fname(change.textDocument.uri)
+  local edit = require("tandem.permission").take_allowed(path)
+  if not edit or #change.edits ~= 1 or plain(change.edits[1].newText) ~= plain(edit.new) then
+    return nil
+  end
+  if plain(edit.old or "") ~= plain(buffer_text(bufnr)) then
+    return path .. " changed in the editor after the edit was proposed; it was not applied over your text"
+  end
+  return nil
+end
+
 ---workspace/applyEdit that refuses an edit made against an older version of a buffer (Neovim's default handler
----skips it but answers applied = true), so text typed since is never overwritten and the server knows.
+---skips it but answers applied = true), or made from text the buffer no longer holds, so what the user typed since
+---is never overwritten, and the server knows.
 ---@param params lsp.ApplyWorkspaceEditParams
 ---@param ctx lsp.HandlerContext
 ---@return lsp.ApplyWorkspaceEditResult
@@ -42,15 +84,17 @@ function M.apply_edit(_, params, ctx)
     local bufnr = doc and change.edits and loaded_buffer(doc.uri)
     if bufnr then
       local have = vim.lsp.util.buf_versions[bufnr] or vim.b[bufnr].changedtick
-      if doc.version and doc.version > 0 and have > doc.version then
-        return {
-          applied = false,
-          failureReason = ("%s changed in the editor (version %d, the edit was made for %d)"):format(
-            vim.uri_to_fname(doc.uri),
-            have,
-            doc.version
-          ),
-        }
+      -- Neovim sends version 0 in didOpen and changedtick afterwards: 0 is a real version here
+      if type(doc.version) == "number" and have > doc.version then
+        return refuse(("%s changed in the editor (version %d, the edit was made for %d)"):format(
+          vim.uri_to_fname(doc.uri),
+          have,
+          doc.version
+        ))
+      end
+      local stale = stale_base(bufnr, change)
+      if stale then
+        return refuse(stale)
       end
       table.insert(touched, bufnr)
     end

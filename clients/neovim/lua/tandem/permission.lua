@@ -14,6 +14,10 @@ local M = {}
 ---@type table<table, tandem.PendingPermission>
 local pending = {}
 
+---Edits the user allowed and the server has not applied yet: path -> the diff's old and new text.
+---@type table<string, { session_id: string, old: string|nil, new: string }>
+local allowed = {}
+
 ---@param options tandem.PermissionOption[]
 ---@param kind string
 ---@return tandem.PermissionOption|nil
@@ -45,9 +49,10 @@ local function ask(params, title)
       if not pending[key] then
         return -- the turn ended while the user was choosing
       end
-      option = option or option_of_kind(params.options, "reject_once") -- dismissed: a rejection
+      local chosen = option
+      option = option or option_of_kind(params.options, "reject_once") -- dismissed: a rejection, no questions
       local note
-      if option and config.options.permissions.feedback then
+      if chosen and config.options.permissions.feedback then
         note = async.input({ prompt = "Note to Tandem (optional): " })
       end
       if pending[key] then
@@ -87,6 +92,11 @@ function M.handle(params, _)
   if answer.cancelled or not option then
     return { outcome = { outcome = "cancelled" } }
   end
+  if option.kind == "allow_once" or option.kind == "allow_always" then
+    for _, item in ipairs(diffs) do
+      allowed[item.path] = { session_id = params.sessionId, old = item.oldText, new = item.newText }
+    end
+  end
   local result = { outcome = { outcome = "selected", optionId = option.optionId } }
   if answer.note and vim.trim(answer.note) ~= "" then
     result._meta = { tandem = { feedback = vim.trim(answer.note) } }
@@ -94,9 +104,23 @@ function M.handle(params, _)
   return result
 end
 
+---The allowed edit of `path` waiting to be applied, if any (it is forgotten once taken).
+---@param path string
+---@return { old: string|nil, new: string }|nil
+function M.take_allowed(path)
+  local edit = allowed[path]
+  allowed[path] = nil
+  return edit
+end
+
 ---Ends the prompts of a session that are still open (its turn ended or was cancelled).
 ---@param session_id string
 function M.cancel_session(session_id)
+  for path, edit in pairs(allowed) do
+    if edit.session_id == session_id then
+      allowed[path] = nil
+    end
+  end
   for key, p in pairs(pending) do
     if p.session_id == session_id then
       pending[key] = nil

@@ -76,8 +76,11 @@ function M.winbar()
   if not s then
     return "Tandem"
   end
-  local title = s.title or "New session"
-  return (("%s · %s"):format(M.component(buf), title):gsub("%%", "%%%%"))
+  local function escape(text)
+    return (text:gsub("%%", "%%%%"))
+  end
+  -- a narrow window cuts the title first ("%<"), keeping usage and cost in view
+  return escape(M.component(buf)) .. " · %<" .. escape(s.title or "New session")
 end
 
 return M

@@ -123,8 +123,10 @@ function M.resolve(bufnr)
     local row
     if hunk.newLines > 0 then
       row = math.min(math.max(hunk.newStart - 1, 0), count - 1)
-      opts.end_row = math.min(row + hunk.newLines, count)
-      opts.end_col = 0
+      -- end on the hunk's last line itself (an end past the buffer's last line crashes Neovim's redraw)
+      local last = math.min(row + hunk.newLines - 1, count - 1)
+      opts.end_row = last
+      opts.end_col = #(api.nvim_buf_get_lines(bufnr, last, last + 1, true)[1] or "")
       opts.hl_group, opts.hl_eol = "TandemHunkAdd", true
       opts.virt_lines_above = true
       opts.sign_text = "+"
@@ -187,7 +189,7 @@ local function rows_of(bufnr, entry, hunk)
   end
   local last = pos[1]
   if pos[3] and pos[3].end_row and pos[3].end_row > pos[1] then
-    last = pos[3].end_row - 1
+    last = pos[3].end_row
   end
   return pos[1], last
 end

@@ -9,7 +9,7 @@
 
 ---@alias tandem.PlanEntryStatus "pending"|"in_progress"|"completed"
 
----@alias tandem.SessionUpdate tandem.UserMessageChunk|tandem.AgentMessageChunk|tandem.AgentThoughtChunk|tandem.ToolCallStart|tandem.ToolCallProgress|tandem.PlanUpdate|tandem.AvailableCommandsUpdate|tandem.CurrentModeUpdate|tandem.ConfigOptionUpdate|tandem.SessionInfoUpdate|tandem.UsageUpdate
+---@alias tandem.SessionUpdate tandem.UserMessageChunk|tandem.AgentMessageChunk|tandem.AgentThoughtChunk|tandem.ToolCallStart|tandem.ToolCallProgress|tandem.PlanUpdate|tandem.AvailableCommandsUpdate|tandem.CurrentModeUpdate|tandem.ConfigOptionUpdate|tandem.SessionInfoUpdate|tandem.UsageUpdate|tandem.CompactionUpdate
 
 ---@alias tandem.StopReason "end_turn"|"max_tokens"|"max_turn_requests"|"refusal"|"cancelled"
 
@@ -65,6 +65,31 @@
 ---@class tandem.ClientCapabilities
 ---@field fs? tandem.FileSystemCapabilities
 ---@field terminal? boolean The client serves terminal/*.
+---@field session? tandem.ClientSessionCapabilities Session-related extensions.
+---@field _meta? table<string, any> Reserved by ACP for extension data; Tandem's own extras live under `_meta.tandem`.
+
+---Session-related extensions the client supports.
+---@class tandem.ClientSessionCapabilities
+---@field compaction? table<string, any> `{}`: the client renders compaction_update; otherwise compaction is an agent message.
+---@field _meta? table<string, any> Reserved by ACP for extension data; Tandem's own extras live under `_meta.tandem`.
+
+---`_meta.tandem` of a compaction notice (an agent_message_chunk, or a compaction_update): what was summarised.
+---@class tandem.CompactionInfo
+---@field notice string Always `compaction`: tells the notice from the agent's answer.
+---@field trigger string auto (the context window was filling) or manual (/compact).
+---@field messagesBefore? integer Messages in the conversation before.
+---@field messagesAfter? integer Messages after: the summary and the recent turn.
+---@field tokensBefore? integer Context tokens in use at the last model call.
+---@field tokensAfter? integer Estimated context tokens after.
+---@field summary? string The summary text (notices only).
+
+---The conversation was (or is being) summarised to stay within the context window. An upsert by id; only sent to clients that advertise `clientCapabilities.session.compaction` (others get an agent message notice).
+---@class tandem.CompactionUpdate
+---@field sessionUpdate "compaction_update"
+---@field compactionId string Unique within the session.
+---@field status string in_progress, completed, failed or cancelled.
+---@field summary? tandem.ContentBlock[] The summary, for display; replaces any before.
+---@field error? string Why it failed.
 ---@field _meta? table<string, any> Reserved by ACP for extension data; Tandem's own extras live under `_meta.tandem`.
 
 ---The session's config options changed; the full set.
