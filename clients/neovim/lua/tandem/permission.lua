@@ -1,5 +1,7 @@
 -- session/request_permission: show what the agent wants (an edit's diff in a float or in the chat), ask with
--- vim.ui.select (Allow / Always / Reject), then for an optional note to the model with vim.ui.input.
+-- vim.ui.select (Allow / Always / Reject, plus "Review hunks in the file" for edits), then for an optional note to
+-- the model with vim.ui.input. A prompt closes by itself when its tool call or its turn ends (the server decided,
+-- e.g. because the hunks were accepted or rejected in the file).
 
 local async = require("tandem.async")
 local config = require("tandem.config")
@@ -9,6 +11,7 @@ local M = {}
 
 ---@class tandem.PendingPermission
 ---@field session_id string
+---@field tool_call_id string|nil
 ---@field done fun(answer: table)
 
 ---@type table<table, tandem.PendingPermission>
@@ -17,6 +20,8 @@ local pending = {}
 ---Edits the user allowed and the server has not applied yet: path -> the diff's old and new text.
 ---@type table<string, { session_id: string, old: string|nil, new: string }>
 local allowed = {}
+
+M.REVIEW = { name = "Review hunks in the file", kind = "tandem_review", optionId = "" }
 
 ---@param options tandem.PermissionOption[]
 ---@param kind string
@@ -30,16 +35,51 @@ local function option_of_kind(options, kind)
   return nil
 end
 
----Asks the user; resolves to { option = PermissionOption, note = string|nil } or { cancelled = true }.
+---Opens the first diff's file in a normal window, at its first hunk, for :TandemAccept / :TandemReject.
+---@param diffs tandem.DiffToolCallContent[]
+local function review_in_file(diffs)
+  local item = diffs[1]
+  local win = vim.api.nvim_get_current_win()
+  if vim.w[win].tandem_chat or vim.w[win].tandem_input or vim.api.nvim_win_get_config(win).relative ~= "" then
+    for _, other in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+      if not (vim.w[other].tandem_chat or vim.w[other].tandem_input) and vim.api.nvim_win_get_config(other).relative == "" then
+        win = other
+        break
+      end
+    end
+  end
+  local shown = vim.fn.bufwinid(item.path)
+  if shown ~= -1 then
+    win = shown
+  else -- show its buffer without reloading it (it may hold unsaved text)
+    local bufnr = vim.fn.bufadd(item.path)
+    vim.fn.bufload(bufnr)
+    vim.bo[bufnr].buflisted = true
+    vim.api.nvim_win_set_buf(win, bufnr)
+  end
+  vim.api.nvim_set_current_win(win)
+  local hunks = vim.tbl_get(item, "_meta", "tandem", "hunks") or {}
+  if hunks[1] and hunks[1].oldStart then
+    pcall(vim.api.nvim_win_set_cursor, 0, { math.max(hunks[1].oldStart, 1), 0 })
+  end
+end
+
+---Asks the user; resolves to { option, note } or { cancelled = true } (the tool call or turn ended first).
 ---@param params tandem.RequestPermissionRequest
 ---@param title string
+---@param diffs tandem.DiffToolCallContent[]
+---@param on_review fun() called when the user chooses to review in the file
 ---@return table
-local function ask(params, title)
+local function ask(params, title, diffs, on_review)
   local key = {}
+  local items = vim.list_extend({}, params.options or {})
+  if #diffs > 0 then
+    table.insert(items, M.REVIEW)
+  end
   return async.await(function(done)
-    pending[key] = { session_id = params.sessionId, done = done }
+    pending[key] = { session_id = params.sessionId, tool_call_id = (params.toolCall or {}).toolCallId, done = done }
     async.run(function()
-      local option = async.select(params.options or {}, {
+      local option = async.select(items, {
         prompt = "Tandem: " .. title,
         kind = "tandem.permission",
         format_item = function(o)
@@ -47,7 +87,11 @@ local function ask(params, title)
         end,
       })
       if not pending[key] then
-        return -- the turn ended while the user was choosing
+        return -- the tool call or the turn ended while the user was choosing
+      end
+      if option == M.REVIEW then
+        on_review()
+        return review_in_file(diffs) -- stays pending: the hunks are decided in the file
       end
       local chosen = option
       option = option or option_of_kind(params.options, "reject_once") -- dismissed: a rejection, no questions
@@ -61,6 +105,20 @@ local function ask(params, title)
       end
     end)
   end)
+end
+
+---@param answer table
+---@param reviewing boolean
+---@return string
+local function describe(answer, reviewing)
+  if answer.cancelled then
+    return reviewing and "decided in the file" or "closed (the tool call ended)"
+  end
+  local said = answer.option and answer.option.name or "rejected"
+  if answer.note and answer.note ~= "" then
+    said = said .. " (note: " .. answer.note:gsub("\n", " ") .. ")"
+  end
+  return said
 end
 
 ---The handler: runs in the coroutine Neovim gives server requests, so it can wait for the user.
@@ -79,16 +137,19 @@ function M.handle(params, _)
     s.chat:flush()
   end
   local float = (not in_chat) and preview.open(diffs, title) or nil
-  local answer = ask(params, title)
-  preview.close(float)
-  local option = answer.option
-  if s and handle then
-    local said = answer.cancelled and "cancelled" or (option and option.name or "rejected")
-    if answer.note and answer.note ~= "" then
-      said = said .. " (note: " .. answer.note:gsub("\n", " ") .. ")"
+  local reviewing = false
+  local answer = ask(params, title, diffs, function()
+    reviewing = true
+    preview.close(float)
+    if s and handle then
+      s.chat:permission_done(handle, "reviewing in the file (:TandemAccept / :TandemReject)")
     end
-    s.chat:permission_done(handle, said)
+  end)
+  preview.close(float)
+  if s and handle then
+    s.chat:permission_done(handle, describe(answer, reviewing))
   end
+  local option = answer.option
   if answer.cancelled or not option then
     return { outcome = { outcome = "cancelled" } }
   end
@@ -113,7 +174,19 @@ function M.take_allowed(path)
   return edit
 end
 
----Ends the prompts of a session that are still open (its turn ended or was cancelled).
+---Closes the open prompts of a session, or of one of its tool calls (it ended: the server no longer waits).
+---@param session_id string
+---@param tool_call_id? string
+function M.cancel(session_id, tool_call_id)
+  for key, p in pairs(pending) do
+    if p.session_id == session_id and (tool_call_id == nil or p.tool_call_id == tool_call_id) then
+      pending[key] = nil
+      p.done({ cancelled = true })
+    end
+  end
+end
+
+---Closes every open prompt of a session and forgets its allowed edits (its turn ended).
 ---@param session_id string
 function M.cancel_session(session_id)
   for path, edit in pairs(allowed) do
@@ -121,15 +194,10 @@ function M.cancel_session(session_id)
       allowed[path] = nil
     end
   end
-  for key, p in pairs(pending) do
-    if p.session_id == session_id then
-      pending[key] = nil
-      p.done({ cancelled = true })
-    end
-  end
+  M.cancel(session_id)
 end
 
----How many permission prompts are waiting (for tests and the statusline).
+---How many permission prompts are waiting.
 ---@return integer
 function M.count()
   return vim.tbl_count(pending)

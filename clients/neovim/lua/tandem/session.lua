@@ -21,6 +21,7 @@ local M = {}
 ---@field detached boolean Its server stopped; the next prompt resumes it on a new one.
 ---@field context tandem.ContentBlock[] Blocks staged for the next prompt (selections from :TandemAsk).
 ---@field prompts string[] The user's prompts in order (for :TandemRewind).
+---@field last_user_message string|nil messageId of the last replayed user message chunk.
 
 ---@type table<string, tandem.Session>
 M.by_id = {}
@@ -276,7 +277,12 @@ function M.on_update(client_id, params)
   elseif kind == "available_commands_update" then
     s.commands = u.availableCommands or {}
   elseif kind == "user_message_chunk" and u.content and u.content.type == "text" then
-    table.insert(s.prompts, u.content.text)
+    if not (u.messageId and u.messageId == s.last_user_message) then
+      table.insert(s.prompts, u.content.text)
+    end
+    s.last_user_message = u.messageId
+  elseif kind == "tool_call_update" and (u.status == "completed" or u.status == "failed") then
+    require("tandem.permission").cancel(s.id, u.toolCallId) -- decided elsewhere: close its prompt
   end
   s.chat:update(u)
   if kind ~= "agent_message_chunk" and kind ~= "agent_thought_chunk" then

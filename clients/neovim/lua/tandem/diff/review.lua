@@ -1,6 +1,6 @@
 -- Review after the fact: :TandemReview fills the quickfix list with the session's changes (pending hunks from
--- `_tandem/hunks`, plus what `_tandem/review/list` reports), :TandemRewind goes back to before a message.
--- The two `_tandem/...` requests follow a provisional contract (see doc/tandem.txt) until the server has them.
+-- `_tandem/hunks`, plus the agent's applied hunks from `_tandem/review/list`), :TandemRewind puts the code back as
+-- it was before one of your messages (`_tandem/rewind`, turns are 1-based), optionally the conversation too.
 
 local async = require("tandem.async")
 local client = require("tandem.client")
@@ -9,21 +9,21 @@ local util = require("tandem.util")
 
 local M = {}
 
----Quickfix items from a `_tandem/review/list` result. Accepted shapes: { files = [...] }, { changes = [...] } or a
----list, each file { uri | path, hunks = [{ id, newStart | line, newLines, oldLines, added, removed, status }] }.
----@param result any
+---Quickfix items from a `_tandem/review/list` result { files = [{ path, uri, hunks, turns, created }] }.
+---@param result tandem.ReviewListResult|table|nil
 ---@return table[]
 function M.normalize(result)
-  local files = type(result) == "table" and (result.files or result.changes or result) or {}
   local items = {}
-  for _, file in ipairs(type(files) == "table" and files or {}) do
+  for _, file in ipairs(type(result) == "table" and result.files or {}) do
     local path = file.path or (file.uri and vim.uri_to_fname(file.uri))
+    local turns = #(file.turns or {}) > 0 and (" turn " .. table.concat(file.turns, ",")) or ""
     for _, hunk in ipairs(path and file.hunks or {}) do
       local sample = (hunk.added or {})[1] or (hunk.removed or {})[1] or ""
       table.insert(items, {
         filename = path,
-        lnum = math.max(hunk.newStart or hunk.line or 1, 1),
-        text = ("%s +%d -%d  %s"):format(hunk.status or "changed", hunk.newLines or 0, hunk.oldLines or 0, vim.trim(sample)),
+        lnum = math.max(hunk.newStart or 1, 1),
+        text = ("%s%s +%d -%d  %s"):format(file.created and "created" or "changed", turns, hunk.newLines or 0,
+          hunk.oldLines or 0, vim.trim(sample)),
         user_data = { hunk = hunk.id, uri = file.uri or vim.uri_from_fname(path) },
       })
     end
@@ -64,38 +64,54 @@ function M.review(s)
   end
 end
 
----Asks which message to go back before, sends `_tandem/rewind` { sessionId, turn } (turn: 0-based index of the
----user message) and reloads the transcript (coroutine).
+---Asks which message to go back before and whether to cut the conversation there too, sends `_tandem/rewind`
+---{ sessionId, turn (1-based), conversation } and reloads the transcript when the conversation was cut (coroutine).
 ---@param s tandem.Session
 function M.rewind(s)
   if #s.prompts == 0 then
     util.notify("nothing to rewind")
     return
   end
-  local indices = {}
+  local turns = {}
   for i = #s.prompts, 1, -1 do
-    table.insert(indices, i)
+    table.insert(turns, i)
   end
-  local choice = async.select(indices, {
-    prompt = "Rewind to before which message?",
+  local turn = async.select(turns, {
+    prompt = "Put the code back as it was before which message?",
     format_item = function(i)
       return ("%d. %s"):format(i, (s.prompts[i]:gsub("\n", " ")))
     end,
   })
-  if not choice then
+  if not turn then
+    return
+  end
+  local how = async.select({ "code", "conversation" }, {
+    prompt = "Rewind",
+    format_item = function(what)
+      return what == "code" and "The code only" or "The code and the conversation"
+    end,
+  })
+  if not how then
     return
   end
   local c, err = require("tandem.session").client_of(s)
   if not c then
     return util.error(err or "no server")
   end
-  local call_err = client.call(c, "_tandem/rewind", { sessionId = s.id, turn = choice - 1 })
+  local params = { sessionId = s.id, turn = turn, conversation = how == "conversation" }
+  local call_err, result = client.call(c, "_tandem/rewind", params)
   if call_err then
     return util.error("rewind failed: " .. call_err)
   end
-  local reloaded = require("tandem.session").load(s.root, s.id)
-  if reloaded then
-    reloaded.chat:show()
+  s.chat:notice("Rewound to before message " .. turn .. ": " .. ((result and result.message) or "done"))
+  if result and result.message then
+    util.notify(result.message)
+  end
+  if how == "conversation" then
+    local reloaded = require("tandem.session").load(s.root, s.id)
+    if reloaded then
+      reloaded.chat:show()
+    end
   end
 end
 
