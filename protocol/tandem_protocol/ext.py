@@ -25,6 +25,18 @@ class UsageDetail(Wire):
     model: str = ""
 
 
+class CompactionInfo(Wire):
+    """`_meta.tandem` of a compaction notice (an agent_message_chunk, or a compaction_update): what was summarised."""
+
+    notice: Annotated[str, D("Always `compaction`: tells the notice from the agent's answer.")]
+    trigger: Annotated[str, D("auto (the context window was filling) or manual (/compact).")]
+    messages_before: Annotated[int, D("Messages in the conversation before.")] = 0
+    messages_after: Annotated[int, D("Messages after: the summary and the recent turn.")] = 0
+    tokens_before: Annotated[int, D("Context tokens in use at the last model call.")] = 0
+    tokens_after: Annotated[int, D("Estimated context tokens after.")] = 0
+    summary: Annotated[str | UnsetType, D("The summary text (notices only).")] = UNSET
+
+
 class PermissionAnswerExtras(Wire):
     """`_meta.tandem` of a permission answer: partial accept, the user's own text, a note to the model."""
 

@@ -19,11 +19,21 @@ class FileSystemCapabilities(Wire):
     write_text_file: Annotated[bool, D("The client serves fs/write_text_file.")] = False
 
 
+class ClientSessionCapabilities(Wire):
+    """Session-related extensions the client supports."""
+
+    compaction: Annotated[dict | None | UnsetType,
+                          D("`{}`: the client renders compaction_update; otherwise compaction is an agent message.")
+                          ] = UNSET
+    meta: Meta_ = msgspec.field(default=UNSET, name="_meta")
+
+
 class ClientCapabilities(Wire):
     """What the client offers."""
 
     fs: FileSystemCapabilities | UnsetType = UNSET
     terminal: Annotated[bool | UnsetType, D("The client serves terminal/*.")] = UNSET
+    session: Annotated[ClientSessionCapabilities | None | UnsetType, D("Session-related extensions.")] = UNSET
     meta: Meta_ = msgspec.field(default=UNSET, name="_meta")
 
 

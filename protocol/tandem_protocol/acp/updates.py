@@ -101,6 +101,20 @@ class UsageUpdate(Wire, tag_field="sessionUpdate", tag="usage_update"):
     meta: Meta_ = msgspec.field(default=UNSET, name="_meta")
 
 
+CompactionStatus = Annotated[str, D("in_progress, completed, failed or cancelled.")]
+
+
+class CompactionUpdate(Wire, tag_field="sessionUpdate", tag="compaction_update"):
+    """The conversation was (or is being) summarised to stay within the context window. An upsert by id; only sent
+    to clients that advertise `clientCapabilities.session.compaction` (others get an agent message notice)."""
+
+    compaction_id: Annotated[str, D("Unique within the session.")]
+    status: CompactionStatus
+    summary: Annotated[list[ContentBlock] | None | UnsetType, D("The summary, for display; replaces any before.")] = UNSET
+    error: Annotated[str | None | UnsetType, D("Why it failed.")] = UNSET
+    meta: Meta_ = msgspec.field(default=UNSET, name="_meta")
+
+
 SessionUpdate = Union[
     UserMessageChunk,
     AgentMessageChunk,
@@ -113,6 +127,7 @@ SessionUpdate = Union[
     ConfigOptionUpdate,
     SessionInfoUpdate,
     UsageUpdate,
+    CompactionUpdate,
 ]
 
 

@@ -9,7 +9,7 @@ export type PlanEntryPriority = "high" | "medium" | "low";
 
 export type PlanEntryStatus = "pending" | "in_progress" | "completed";
 
-export type SessionUpdate = UserMessageChunk | AgentMessageChunk | AgentThoughtChunk | ToolCallStart | ToolCallProgress | PlanUpdate | AvailableCommandsUpdate | CurrentModeUpdate | ConfigOptionUpdate | SessionInfoUpdate | UsageUpdate;
+export type SessionUpdate = UserMessageChunk | AgentMessageChunk | AgentThoughtChunk | ToolCallStart | ToolCallProgress | PlanUpdate | AvailableCommandsUpdate | CurrentModeUpdate | ConfigOptionUpdate | SessionInfoUpdate | UsageUpdate | CompactionUpdate;
 
 export type StopReason = "end_turn" | "max_tokens" | "max_turn_requests" | "refusal" | "cancelled";
 
@@ -82,6 +82,49 @@ export interface ClientCapabilities {
   fs?: FileSystemCapabilities;
   /** The client serves terminal/*. */
   terminal?: boolean;
+  /** Session-related extensions. */
+  session?: ClientSessionCapabilities | null;
+  /** Reserved by ACP for extension data; Tandem's own extras live under `_meta.tandem`. */
+  _meta?: { [key: string]: unknown } | null;
+}
+
+/** Session-related extensions the client supports. */
+export interface ClientSessionCapabilities {
+  /** `{}`: the client renders compaction_update; otherwise compaction is an agent message. */
+  compaction?: { [key: string]: unknown } | null;
+  /** Reserved by ACP for extension data; Tandem's own extras live under `_meta.tandem`. */
+  _meta?: { [key: string]: unknown } | null;
+}
+
+/** `_meta.tandem` of a compaction notice (an agent_message_chunk, or a compaction_update): what was summarised. */
+export interface CompactionInfo {
+  /** Always `compaction`: tells the notice from the agent's answer. */
+  notice: string;
+  /** auto (the context window was filling) or manual (/compact). */
+  trigger: string;
+  /** Messages in the conversation before. */
+  messagesBefore?: number;
+  /** Messages after: the summary and the recent turn. */
+  messagesAfter?: number;
+  /** Context tokens in use at the last model call. */
+  tokensBefore?: number;
+  /** Estimated context tokens after. */
+  tokensAfter?: number;
+  /** The summary text (notices only). */
+  summary?: string;
+}
+
+/** The conversation was (or is being) summarised to stay within the context window. An upsert by id; only sent to clients that advertise `clientCapabilities.session.compaction` (others get an agent message notice). */
+export interface CompactionUpdate {
+  sessionUpdate: "compaction_update";
+  /** Unique within the session. */
+  compactionId: string;
+  /** in_progress, completed, failed or cancelled. */
+  status: string;
+  /** The summary, for display; replaces any before. */
+  summary?: ContentBlock[] | null;
+  /** Why it failed. */
+  error?: string | null;
   /** Reserved by ACP for extension data; Tandem's own extras live under `_meta.tandem`. */
   _meta?: { [key: string]: unknown } | null;
 }
