@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tandem_protocol import (
+    AgentMessageChunk,
+    AvailableCommandsUpdate,
+    CompactionUpdate,
     EmbeddedResource,
     EmptyResult,
     InlineEditParams,
@@ -49,6 +52,7 @@ from .errors import InvalidParams, InvalidRequest, NotFound
 from .handlers import HANDLERS  # noqa: F401  (re-exported for the doors)
 from .safety.modes import announce, restrict_modes
 from .safety.permissions import Policy, policy_for
+from .sessions import commands
 from .sessions.channel import ClientChannel
 from .edits.diff import to_unified
 from .edits.pending import PendingEdits
@@ -152,6 +156,7 @@ class AgentService:
                          config={"mode": config.mode, "model": config.model, "effort": config.effort,
                                  "maxTokens": config.max_tokens})
         self._warm_model()
+        self._advertise_commands(session_id)
         return NewSessionResponse(session_id=session_id, modes=config.mode_state(), config_options=config.options())
 
     async def _open(self, session_id: str, cwd: str, replay: bool) -> LoadSessionResponse:
@@ -176,14 +181,20 @@ class AgentService:
                         pass
             session = self._make_session(session_id, ws, config, history=repair_history(stored.history, stored.updates),
                                          title=stored.title, changes=stored.changes, turns=stored.turns,
-                                         update_count=len(stored.updates))
+                                         update_count=len(stored.updates), context_used=_last_used(stored.updates))
         if replay:
+            rich = bool(getattr(self.channel, "supports_compaction", False))
             for update in stored.updates:
+                if isinstance(update, CompactionUpdate) and not rich:
+                    update = _compaction_notice(update)
+                    if update is None:
+                        continue
                 self.channel.send_update(session_id, update)
         if live is None:
             for call_id in unfinished_tool_calls(stored.updates):
                 session.emit(interrupted_update(call_id))
         self._warm_model()
+        self._advertise_commands(session_id)
         return LoadSessionResponse(modes=session.config.mode_state(), config_options=session.config.options())
 
     async def load_session(self, params: LoadSessionRequest) -> LoadSessionResponse:
@@ -226,11 +237,29 @@ class AgentService:
     # ---- turns and settings -------------------------------------------------------------------
 
     async def prompt(self, params: PromptRequest) -> PromptResponse:
+        """A turn; a prompt that starts with a slash command (sessions/commands.py) is expanded or run first."""
         session = self.session(params.session_id)
+        blocks, command = commands.expand(params.prompt)
         try:
-            return PromptResponse(stop_reason=await session.prompt(params.prompt))
+            if command is not None and command.action:
+                parsed = commands.parse(params.prompt)
+                argument = parsed[1] if parsed else ""
+                return PromptResponse(stop_reason=await session.run_action(command.action, argument, params.prompt))
+            if command is not None and command.mode and not session.busy:
+                session.set_mode(command.mode)
+            return PromptResponse(stop_reason=await session.prompt(blocks))
         except TurnInProgress as e:
             raise InvalidRequest(str(e)) from None
+
+    def _advertise_commands(self, session_id: str) -> None:
+        """`available_commands_update`, sent after the answer to session/new, load or resume: the doors write a
+        handler's answer when it returns (pygls in a done callback), so two hops of the loop put this behind it."""
+        def send() -> None:
+            if session_id in self.sessions:
+                self.channel.send_update(session_id, AvailableCommandsUpdate(available_commands=commands.advertised()))
+
+        loop = asyncio.get_running_loop()
+        loop.call_soon(loop.call_soon, send)
 
     async def cancel(self, params: SessionIdParams) -> None:
         session = self.sessions.get(params.session_id)
@@ -339,6 +368,26 @@ class AgentService:
         self.sessions.clear()
         for watcher in self._watchers:
             await watcher.stop()
+
+
+def _last_used(updates: list[Any]) -> int:
+    """Context tokens at the last model call of a stored session (its last usage_update), so compaction knows."""
+    for update in reversed(updates):
+        if type(update).__name__ == "UsageUpdate":
+            return update.used
+    return 0
+
+
+def _compaction_notice(update: CompactionUpdate) -> AgentMessageChunk | None:
+    """A stored compaction_update, replayed to a client that did not advertise `session.compaction`."""
+    if update.status != "completed":
+        return None
+    meta = update.meta if isinstance(update.meta, dict) else {}
+    info = meta.get("tandem") if isinstance(meta.get("tandem"), dict) else {}
+    text = "_Compacted the conversation into a summary._\n\n"
+    summary = "".join(getattr(b, "text", "") for b in update.summary) if isinstance(update.summary, list) else ""
+    return AgentMessageChunk(content=TextContent(text=text), message_id=update.compaction_id,
+                             meta={"tandem": {**info, "notice": "compaction", "summary": summary}})
 
 
 def _hunks(old: str, new: str):

@@ -29,7 +29,7 @@ async def test_new_session_offers_modes_config_and_commands(acp, workspace):
     assert {m.id for m in created.modes.available_modes} == {"default", "acceptEdits", "plan", "bypassPermissions"}
     assert {o.id for o in created.config_options} == {"mode", "model", "effort", "max_tokens"}
     commands = await acp.wait_for(lambda: acp.updates(created.session_id, "available_commands_update"))
-    assert {c["name"] for c in commands[0]["availableCommands"]} == {"init", "review", "plan"}
+    assert {c["name"] for c in commands[0]["availableCommands"]} == {"init", "review", "plan", "compact", "retry"}
 
 
 async def test_turn_streams_chunks_and_tool_calls(acp, fake_api, workspace):

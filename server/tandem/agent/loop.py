@@ -35,7 +35,10 @@ class TurnHost(Protocol):
 async def run_turn(host: TurnHost, history: list[dict[str, Any]]) -> str:
     """Run one turn over `history` (which ends with the user's message); returns an ACP stop reason.
     Raises CancelledError or ModelError, always leaving `history` well formed."""
+    prepare = getattr(host, "before_model_call", None)  # optional: a host may compact the history here
     for _ in range(MAX_STEPS):
+        if prepare is not None:
+            await prepare(history)
         host.begin_message()
         try:
             reply = await host.model.stream(host.build_request(history), host.sink)

@@ -30,6 +30,7 @@ from ..tools.base import PermissionAsk, Tool, input_schema
 from ..workspace import Workspace
 from ..edits.pending import PendingEdits
 from .channel import ClientChannel
+from .compaction import compact, maybe_compact, prompt_index
 from .edit_flow import EditFlow
 from .prompt_content import prompt_to_content, title_from
 from .store import SessionLog, iso
@@ -50,7 +51,7 @@ class Session:
                  log_file: SessionLog, model: Model, policy: Policy, pending: PendingEdits | None = None,
                  history: list[dict[str, Any]] | None = None, title: str | None = None,
                  changes: list[Any] | None = None, turns: list[dict[str, int]] | None = None,
-                 update_count: int = 0) -> None:
+                 update_count: int = 0, context_used: int = 0) -> None:
         self.id = session_id
         self.workspace = workspace
         self.cwd = str(workspace.root)
@@ -72,6 +73,9 @@ class Session:
         self.update_count = update_count  # update records in the log, so a rewind knows where to cut
         self.edits = EditFlow(self, pending or PendingEdits(), changes)
         self._turn: asyncio.Task[str] | None = None
+        self.context_used = context_used  # tokens in context at the last model call: compaction watches it
+        self.plan: list[Any] | None = None  # the latest TodoWrite plan, kept in a compaction's summary
+        self.last_compaction_s = 0.0
 
     # ---- streaming out ------------------------------------------------------------------------
 
@@ -82,6 +86,7 @@ class Session:
         self.update_count += 1
 
     def set_plan(self, entries: list) -> None:
+        self.plan = entries
         self.emit(PlanUpdate(entries=entries))
 
     def set_mode(self, mode: str) -> None:
@@ -124,7 +129,11 @@ class Session:
         else:
             self.history.append({"role": "user", "content": content})
         self.log.message({"role": "user", "content": content})
-        self._turn = asyncio.create_task(self._run_turn())
+        return await self._in_turn(self._run_turn())
+
+    async def _in_turn(self, work: Any) -> str:
+        """Run `work` as the session's turn: `busy` while it runs, ended early by cancel()."""
+        self._turn = asyncio.create_task(work)
         try:
             return await self._turn
         except asyncio.CancelledError:
@@ -133,6 +142,46 @@ class Session:
                 self._turn.cancel()
                 raise
             return "cancelled"
+
+    # ---- slash-command actions: /compact and /retry -----------------------------------------------
+
+    async def run_action(self, action: str, argument: str, blocks: list[Any]) -> str:
+        """A session action typed as a slash command. The command is kept in the log, so a replay shows it."""
+        if self.busy:
+            raise TurnInProgress(f"Session {self.id} is already running a turn; cancel it or wait")
+        message_id = new_id("user")
+        for block in blocks:
+            self.log.update(UserMessageChunk(content=block, message_id=message_id))
+            self.update_count += 1
+        if action == "compact":
+            return await self._in_turn(self._compact_now(argument))
+        if action == "retry":
+            start = prompt_index(self.history)
+            if start is None:
+                self._notice("_There is no prompt to retry yet._\n\n", "retry")
+                return "end_turn"
+            if len(self.history) > start + 1:  # what the failed (or finished) turn added after the prompt goes
+                del self.history[start + 1:]
+                self.log.truncate(start + 1)
+            return await self._in_turn(self._run_turn())
+        raise ValueError(f"unknown action {action!r}")
+
+    async def _compact_now(self, focus: str) -> str:
+        try:
+            if not await compact(self, trigger="manual", focus=focus):
+                self._notice("_Nothing to compact: the conversation has no earlier turns to summarise._\n\n",
+                             "compaction")
+        finally:
+            self.log.flush()
+        return "end_turn"
+
+    def _notice(self, text: str, kind: str) -> None:
+        self.emit(AgentMessageChunk(content=TextContent(text=text), message_id=new_id("notice"),
+                                    meta={"tandem": {"notice": kind}}))
+
+    async def before_model_call(self, history: list[dict[str, Any]]) -> None:
+        """The loop calls this before each model call: compact first when the context window is filling."""
+        await maybe_compact(self, history)
 
     async def _run_turn(self) -> str:
         try:
@@ -213,6 +262,7 @@ class Session:
         self.totals["output"] += usage.get("output_tokens", 0)
         used = sum(usage.get(k, 0) for k in ("input_tokens", "cache_read_input_tokens",
                                             "cache_creation_input_tokens", "output_tokens"))
+        self.context_used = used
         detail = UsageDetail(input_tokens=usage.get("input_tokens", 0), output_tokens=usage.get("output_tokens", 0),
                              cache_read_input_tokens=usage.get("cache_read_input_tokens", 0),
                              cache_creation_input_tokens=usage.get("cache_creation_input_tokens", 0),

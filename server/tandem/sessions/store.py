@@ -73,6 +73,15 @@ class SessionLog:
     def rewind(self, turn: int) -> None:
         self._write(_encode({"k": "rewind", "n": turn}) + b"\n")
 
+    def truncate(self, messages: int) -> None:
+        """The conversation keeps only its first `messages` messages (/retry drops a failed turn's replies)."""
+        self._write(_encode({"k": "truncate", "messages": messages}) + b"\n")
+
+    def compact(self, history: list[dict[str, Any]], start: int) -> None:
+        """The conversation was compacted: it is now `history`; turn records at or before `start` moved (see
+        sessions/compaction.py)."""
+        self._write(b'{"k":"compact","start":%d,"history":' % start + _encode(history) + b"}\n")
+
     def message(self, message: dict[str, Any]) -> None:
         self._write(b'{"k":"m","m":' + _encode(message) + b"}\n")
 
@@ -150,6 +159,13 @@ class SessionStore:
                                          "updates": record["updates"]})
                 elif kind == "rewind":
                     _cut(stored, record["n"])
+                elif kind == "truncate":
+                    del stored.history[record["messages"]:]
+                elif kind == "compact":
+                    history, start = record["history"], record["start"]
+                    if isinstance(history, list) and isinstance(start, int):
+                        stored.history = history
+                        remap_turns(stored.turns, start)
             except (msgspec.DecodeError, msgspec.ValidationError, KeyError, TypeError):
                 continue  # a line torn by a crash, or from a newer version: skip it
         return stored
@@ -188,6 +204,14 @@ def _cut(stored: StoredSession, turn: int) -> None:
     del stored.history[start["messages"]:]
     del stored.updates[start["updates"]:]
     stored.turns = [t for t in stored.turns if t["n"] < turn]
+
+
+def remap_turns(turns: list[dict[str, int]], start: int) -> None:
+    """Turn records point into the history: after a compaction the ones at or before `start` point just after the
+    summary and its acknowledgement (rewinding to them keeps the summary: a compaction cannot be undone), later ones
+    move with their messages."""
+    for turn in turns:
+        turn["messages"] = 2 if turn["messages"] <= start else turn["messages"] - start + 2
 
 
 def _read_head(path: Path) -> StoredSession | None:

@@ -34,6 +34,9 @@ class AcpChannel:
         self.reads_files = bool(fs and fs.read_text_file)
         self.writes_files = bool(fs and fs.write_text_file)
         self.has_terminal = capabilities.terminal is True
+        session = capabilities.session if not isinstance(capabilities.session, msgspec.UnsetType) else None
+        compaction = session.compaction if session is not None else None
+        self.supports_compaction = isinstance(compaction, dict)  # `{}` advertises compaction_update
 
     def send_update(self, session_id: str, update: Any) -> None:
         self.peer.notify("session/update", SessionNotification(session_id=session_id, update=update))

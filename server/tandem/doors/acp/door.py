@@ -11,17 +11,14 @@ import msgspec
 from tandem_protocol import (
     BY_NAME,
     PROTOCOL_VERSION,
-    AvailableCommandsUpdate,
     ClientCapabilities,
     InitializeRequest,
     InitializeResponse,
-    SetSessionModeRequest,
 )
 
 from ... import __version__
 from ...errors import RpcError
 from ..common import acp_initialize_result
-from . import commands
 from .rpc import INVALID_PARAMS, METHOD_NOT_FOUND, Peer, RpcFailure
 
 if TYPE_CHECKING:
@@ -31,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-OPENS_SESSION = ("session/new", "session/load", "session/resume")
 
 
 class AcpDoor:
@@ -100,27 +96,10 @@ class AcpDoor:
         from ...service import HANDLERS
 
         try:
-            if method == "session/prompt":
-                decoded = await self._expand_command(service, decoded)
-            result = await getattr(service, HANDLERS[method])(decoded)
+            # slash commands and their available_commands_update are the service's (every door has them)
+            return await getattr(service, HANDLERS[method])(decoded)
         except RpcError as e:
             raise RpcFailure(e.code, e.message) from None
-        if method in OPENS_SESSION:
-            session_id = getattr(result, "session_id", None) or decoded.session_id
-            asyncio.get_running_loop().call_soon(self._advertise_commands, session_id)  # after the answer
-        return result
-
-    async def _expand_command(self, service: AgentService, request: Any) -> Any:
-        blocks, command = commands.expand(request.prompt)
-        if command is None:
-            return request
-        if command.mode:
-            await service.set_mode(SetSessionModeRequest(session_id=request.session_id, mode_id=command.mode))
-        return msgspec.structs.replace(request, prompt=blocks)
-
-    def _advertise_commands(self, session_id: str) -> None:
-        if self.channel is not None:
-            self.channel.send_update(session_id, AvailableCommandsUpdate(available_commands=commands.advertised()))
 
     def _cancel_prompt(self, params: Any) -> bool:
         """`$/cancel_request` on a running prompt ends its turn like `session/cancel`: the answer is `cancelled`.

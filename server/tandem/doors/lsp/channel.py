@@ -37,6 +37,14 @@ class LspChannel:
     def __init__(self, server: TandemServer) -> None:
         self.server = server
 
+    @property
+    def supports_compaction(self) -> bool:
+        """The client advertised ACP `clientCapabilities.session.compaction` (in initializationOptions.acp)."""
+        acp = getattr(self.server.protocol, "acp_params", None)
+        caps = acp.get("clientCapabilities") if isinstance(acp, dict) else None
+        session = caps.get("session") if isinstance(caps, dict) else None
+        return isinstance(session, dict) and isinstance(session.get("compaction"), dict)
+
     def send_update(self, session_id: str, update: Any) -> None:
         body = _encode(_Notification("2.0", "session/update", _UpdateParams(session_id, update)))
         self.server.protocol.send_raw(body)
