@@ -31,6 +31,8 @@ function M.usage(usage)
   return text
 end
 
+local roots = {} ---@type table<integer, { name: string, root: string }> statuslines redraw often: no fs walk each time
+
 ---The session a buffer belongs to: a chat or prompt buffer's own, else the current session of its root.
 ---@param bufnr integer
 ---@return tandem.Session|nil
@@ -40,7 +42,16 @@ local function session_of(bufnr)
   if id and sessions.by_id[id] then
     return sessions.by_id[id]
   end
-  return sessions.get(require("tandem.util").root(bufnr))
+  if next(sessions.by_id) == nil then
+    return nil
+  end
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  local cached = roots[bufnr]
+  if not cached or cached.name ~= name then
+    cached = { name = name, root = require("tandem.util").root(bufnr) }
+    roots[bufnr] = cached
+  end
+  return sessions.get(cached.root)
 end
 
 ---A short status for any statusline: "Tandem ◐ plan 12.3k/200.0k (6%) $0.04"; "" without a session.
