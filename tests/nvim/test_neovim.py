@@ -70,6 +70,7 @@ def test_lua(lua_test: Path, tmp_path: Path, fake_api_process: str) -> None:
         run = subprocess.run([NVIM, "--headless", "-u", "NONE", "-i", "NONE", "-l", str(lua_test)], env=env,
                              cwd=env["TANDEM_TEST_WORKSPACE"], capture_output=True, text=True, timeout=TIMEOUT)
     except subprocess.TimeoutExpired as e:
-        pytest.fail(f"{lua_test.name} timed out after {TIMEOUT} s\n{e.stderr or ''}{e.stdout or ''}")
+        output = b"".join(x if isinstance(x, bytes) else (x or "").encode() for x in (e.stdout, e.stderr))
+        pytest.fail(f"{lua_test.name} timed out after {TIMEOUT} s\n{output.decode(errors='replace')}")
     report = (run.stdout + run.stderr).strip()
     assert run.returncode == 0, f"{lua_test.name} failed (exit code {run.returncode}):\n{report}"

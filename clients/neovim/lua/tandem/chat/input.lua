@@ -66,12 +66,33 @@ function M.send(chat)
   end)
 end
 
+---'omnifunc' of the prompt buffer: completes the session's slash commands (from available_commands_update).
+---@param findstart integer
+---@param base string
+---@return integer|table
+function M.omnifunc(findstart, base)
+  local line = vim.api.nvim_get_current_line()
+  if findstart == 1 then
+    return line:match("^%s*/") and (line:find("/") - 1) or -3
+  end
+  local s = require("tandem.session").by_id[vim.b.tandem_session or ""]
+  local items = {}
+  for _, command in ipairs(s and s.commands or {}) do
+    local word = "/" .. command.name
+    if vim.startswith(word, base) then
+      table.insert(items, { word = word, menu = command.description })
+    end
+  end
+  return items
+end
+
 ---Sets up a prompt buffer for a chat.
 ---@param chat tandem.Chat
 ---@param buf integer
 ---@return integer buf
 function M.create(chat, buf)
   vim.bo[buf].filetype = "markdown"
+  vim.bo[buf].omnifunc = "v:lua.require'tandem.chat.input'.omnifunc"
   local function send()
     M.send(chat)
   end
