@@ -215,6 +215,8 @@ def policy_for(root: str | os.PathLike[str], extra_allow: list[Rule] | tuple[Rul
     root = Path(root)
     loaded = settings_module.load(root, extra_allow)
     sandbox, why = detect()
+    if sandbox is not None and os.path.realpath(root) == "/":
+        sandbox, why = None, "the workspace is the whole filesystem (/), so a sandbox would protect nothing"
     notices = [f"Settings: {e}" for e in loaded.errors]
     if sandbox is None:
         notices.append(f"Commands are not sandboxed: {why}. Every command will ask for your approval, and "
