@@ -121,10 +121,21 @@ local function describe(answer, reviewing)
   return said
 end
 
+---Sends the didChange notifications Neovim holds back (debounced), so the server sees what the user typed while
+---the question was open before it applies the answer (it rebases the edit over that text).
+---@param client_id integer|nil
+local function flush_changes(client_id)
+  local client = client_id and vim.lsp.get_client_by_id(client_id)
+  local ok, changetracking = pcall(require, "vim.lsp._changetracking")
+  if client and ok and type(changetracking.flush) == "function" then
+    pcall(changetracking.flush, client)
+  end
+end
+
 ---The handler: runs in the coroutine Neovim gives server requests, so it can wait for the user.
 ---@param params tandem.RequestPermissionRequest
 ---@return table result
-function M.handle(params, _)
+function M.handle(params, ctx)
   local s = require("tandem.session").by_id[params.sessionId]
   local tool = params.toolCall or {}
   local title = (tool.title or tool.name or "run a tool"):gsub("\n", " ")
@@ -162,6 +173,7 @@ function M.handle(params, _)
   if answer.note and vim.trim(answer.note) ~= "" then
     result._meta = { tandem = { feedback = vim.trim(answer.note) } }
   end
+  flush_changes(ctx and ctx.client_id)
   return result
 end
 
