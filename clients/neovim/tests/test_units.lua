@@ -112,6 +112,18 @@ H.test("slash commands complete in the prompt", function()
   sessions.by_id["fake"] = nil
 end)
 
+H.test("wire method names are checked against the generated method table", function()
+  local client = require("tandem.client")
+  H.eq("request", client.methods()["session/prompt"].kind, "the generated table is loaded")
+  local fake = { request = function() return true, 1 end, notify = function() return true end }
+  H.ok(pcall(client.request, fake, "session/prompt", {}), "a known request passes")
+  H.ok(pcall(client.request, fake, "workspace/executeCommand", {}), "plain LSP methods pass")
+  local ok, err = pcall(client.request, fake, "session/promtp", {})
+  H.eq(false, ok, "a typo is refused")
+  H.ok(tostring(err):find("session/promtp"), tostring(err))
+  H.eq(false, (pcall(client.request, fake, "session/cancel", {})), "a notification sent as a request is refused")
+end)
+
 H.test("setup() rejects a bad option with a clear error", function()
   local ok, err = pcall(require("tandem").setup, { chat = { position = "sideways" } })
   H.eq(false, ok, "refused")

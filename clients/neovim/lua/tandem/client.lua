@@ -172,6 +172,31 @@ function M.await(root)
   end)
 end
 
+local method_table = nil ---@type table<string, tandem.MethodInfo>|nil
+
+---The generated method table (protocol/types.gen.lua: its file name has a dot, so it is loaded, not required).
+---@return table<string, tandem.MethodInfo>
+function M.methods()
+  if not method_table then
+    local file = vim.api.nvim_get_runtime_file("lua/tandem/protocol/types.gen.lua", false)[1]
+    method_table = file and dofile(file).methods or {}
+  end
+  return method_table
+end
+
+---Refuses a Tandem/ACP method the protocol does not define for this direction (plain LSP methods pass).
+---@param method string
+---@param kind "request"|"notification"
+local function check_method(method, kind)
+  if not (method:match("^session/") or method:match("^_tandem/")) then
+    return
+  end
+  local info = M.methods()[method]
+  if not info or info.direction ~= "to_agent" or info.kind ~= kind then
+    error(("not a Tandem %s to the server: %s"):format(kind, method), 3)
+  end
+end
+
 ---Sends a request and calls `cb(err, result)`; `err` is a message string.
 ---@param client vim.lsp.Client
 ---@param method string
@@ -179,6 +204,7 @@ end
 ---@param cb? fun(err: string|nil, result: any)
 ---@return integer|nil request_id
 function M.request(client, method, params, cb)
+  check_method(method, "request")
   local ok, id = client:request(method, params, function(err, result)
     if cb then
       cb(err and (err.message or vim.inspect(err)) or nil, result)
@@ -206,6 +232,7 @@ end
 ---@param method string
 ---@param params table
 function M.notify(client, method, params)
+  check_method(method, "notification")
   client:notify(method, params)
 end
 
