@@ -61,7 +61,10 @@ H.test("after kill -9, :TandemSessions reloads the transcript on a new server", 
     table.remove(without_notice)
   end
   H.eq(without_notice, replayed, "the replayed transcript is the one shown before the crash")
-  H.eq(loaded.chat.buf, vim.api.nvim_win_get_buf(require("tandem.chat").window()), "the chat shows it")
+  H.wait(function()
+    local win = require("tandem.chat").window()
+    return win and vim.api.nvim_win_get_buf(win) == loaded.chat.buf
+  end, "the chat window to show it")
 
   H.script({ { text = "Yes, still here." } })
   require("tandem").ask("And now?")

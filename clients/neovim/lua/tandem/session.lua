@@ -125,10 +125,13 @@ function M.load(root, id)
     return nil, err
   end
   local old = M.by_id[id]
-  if old then
+  local s = register(root, c.id, id, nil) -- before the request: the replay arrives before its answer
+  if old then -- the new chat takes the old one's window (no layout change), then the old one goes
+    if #vim.fn.win_findbuf(old.chat.buf) > 0 then
+      s.chat:show({ enter = false })
+    end
     old.chat:dispose()
   end
-  local s = register(root, c.id, id, nil) -- before the request: the replay arrives before its answer
   local call_err, result = client.call(c, "session/load", { sessionId = id, cwd = root, mcpServers = {} })
   if call_err then
     s.chat:notice("⚠ Could not load the session: " .. call_err)
