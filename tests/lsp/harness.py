@@ -170,6 +170,7 @@ class Editor:
         self.owner = owner
         self.docs: dict[str, list[Any]] = {}  # uri -> [text, version]
         self.applied: list[list[dict[str, Any]]] = []
+        self.before_apply: Any = None  # a callable run when an applyEdit arrives (the user typing at that moment)
 
     def open(self, path: Path, text: str | None = None) -> None:
         text = path.read_text() if text is None else text
@@ -189,6 +190,9 @@ class Editor:
             content_changes=[types.TextDocumentContentChangeWholeDocument(text=new_text)]))
 
     def apply_workspace_edit(self, params: Any) -> dict[str, Any]:
+        if self.before_apply is not None:
+            hook, self.before_apply = self.before_apply, None
+            hook()
         edit = params.edit
         for change in edit.document_changes or []:
             uri = change.text_document.uri

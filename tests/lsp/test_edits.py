@@ -308,3 +308,19 @@ async def test_another_program_writing_the_file_rebases_the_pending_proposal(tan
     tandem.permission_hold.set()
     await prompt
     assert path.read_text() == on_disk.replace("line 3\n", "line three\n").replace("line 30\n", "line thirty\n")
+
+
+async def test_edit_refused_by_the_editor_is_rebased_and_retried_never_written_behind_it(tandem, fake_api,
+                                                                                          workspace):
+    path = workspace / "notes.txt"
+    path.write_text(ORIGINAL)
+    tandem.editor.open(path)
+    tandem.permission_answers.append(allow())
+    typed = ORIGINAL.replace("line 20\n", "line 20 typed as the edit arrived\n")
+    tandem.editor.before_apply = lambda: tandem.editor.type(path, typed)  # the version moves: this apply is refused
+    _script_write(fake_api, path)
+    sid = await tandem.new_session(workspace)
+    await tandem.prompt(sid, "edit")
+    assert tandem.editor.text(path) == typed.replace("line 3\n", "line three\n").replace("line 30\n",
+                                                                                         "line thirty\n")
+    assert path.read_text() == ORIGINAL  # the disk behind the open buffer was never written

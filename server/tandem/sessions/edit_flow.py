@@ -16,6 +16,8 @@ from ..edits.review import AgentChange, ReviewLog
 from ..tools.base import Decision, EditOutcome, PermissionAsk
 from ..workspace import NotText
 
+WRITE_ATTEMPTS = 3
+
 if TYPE_CHECKING:
     from .session import Session
     from .tool_runner import SessionToolContext
@@ -123,16 +125,27 @@ class EditFlow:
 
     async def _apply_all(self, ctx: SessionToolContext, proposal: EditProposal, ids: list[str],
                          total: int) -> EditOutcome:
+        from .tool_runner import BufferWriteRefused
+
         path = Path(proposal.path)
-        current = self._current(path)
-        result = proposal.apply_over(current or "", ids)
-        if isinstance(result, Stale):
-            return EditOutcome(total=total, stale=True, rejected=list(ids),
-                               refused=f"{result.message} Read the file again before editing it.")
-        if ids:
-            await self._write(ctx, path, current, result)
-        return EditOutcome(text=result if ids else None, accepted=list(ids), total=total,
-                           kept_user_edits=current is not None and current != proposal.base_text)
+        for attempt in range(WRITE_ATTEMPTS):
+            current = self._current(path)
+            result = proposal.apply_over(current or "", ids)
+            if isinstance(result, Stale):
+                return EditOutcome(total=total, stale=True, rejected=list(ids),
+                                   refused=f"{result.message} Read the file again before editing it.")
+            if not ids:
+                return EditOutcome(total=total)
+            try:
+                await self._write(ctx, path, current, result)
+            except BufferWriteRefused:
+                await asyncio.sleep(0.05 * (attempt + 1))  # let the editor's didChange arrive, then rebase again
+                continue
+            return EditOutcome(text=result, accepted=list(ids), total=total,
+                               kept_user_edits=current is not None and current != proposal.base_text)
+        return EditOutcome(total=total, stale=True, rejected=list(ids),
+                           refused="The editor kept refusing the change while the file was being edited. "
+                                   "Read the file again before editing it.")
 
     async def _apply_from_editor(self, ctx: SessionToolContext, pending: PendingEdit, ids: list[str]) -> str | None:
         path = Path(pending.path)
@@ -145,8 +158,13 @@ class EditFlow:
         before = pending.proposal
         if isinstance(result.rest, EditProposal):
             pending.proposal = result.rest  # first, so the editor's echo of our own write is no "user edit"
+        from .tool_runner import BufferWriteRefused
+
         try:
             await self._write(ctx, path, current, result.text)
+        except BufferWriteRefused as e:
+            pending.proposal = before
+            return f"{e}: the file changed meanwhile; try again"
         except BaseException:
             pending.proposal = before
             raise
@@ -188,7 +206,7 @@ class EditFlow:
         return await self._carry_out(plan), plan.conflicts
 
     async def _carry_out(self, plan: Any) -> list[str]:
-        from .tool_runner import write_file
+        from .tool_runner import BufferWriteRefused, write_file
 
         done = []
         workspace = self.session.workspace
@@ -200,7 +218,11 @@ class EditFlow:
                     continue
                 await asyncio.to_thread(path.unlink, True)
             else:
-                await write_file(self.session, workspace, path, text, self._current(path))
+                try:
+                    await write_file(self.session, workspace, path, text, self._current(path))
+                except BufferWriteRefused:
+                    plan.conflicts[path_str] = f"the editor refused the change to {path_str}: it was being edited"
+                    continue
             self.session.read_files.pop(path_str, None)
             done.append(path_str)
         return done

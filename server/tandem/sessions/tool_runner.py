@@ -194,7 +194,15 @@ async def write_file(session: Session, workspace: Workspace, path: Path, new_tex
         if workspace.is_open(path):
             workspace.update_buffer(path, new_text, workspace.buffer(path).version)
         return
-    if workspace.is_open(path) and await session.channel.write_open_buffer(path, new_text, old_text):
+    if workspace.is_open(path):
+        # An open file changes only through the editor: writing the disk behind a modified buffer would set the
+        # user's unsaved text against ours. A refusal (the buffer moved on) is the caller's to retry or report.
+        if not await session.channel.write_open_buffer(path, new_text, old_text):
+            raise BufferWriteRefused(f"The editor did not apply the change to {workspace.relative(path)}")
         workspace.update_buffer(path, new_text, workspace.buffer(path).version)
         return
     await asyncio.to_thread(atomic_write, path, new_text)
+
+
+class BufferWriteRefused(OSError):
+    """The editor refused a workspace/applyEdit (usually: the user typed since we read the buffer)."""

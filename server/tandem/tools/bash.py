@@ -183,6 +183,8 @@ class Bash:
             output += f"\n\nCommand timed out after {timeout_ms / 1000:g}s and was killed."
         elif code:
             output += f"\n\nExit code {code}" if code > 0 else f"\n\nKilled by signal {-code}"
+        if decision.feedback:
+            output += f"\n\nUser feedback (given when allowing the command): {decision.feedback}"
         return ToolResult(
             output=output,
             is_error=timed_out or bool(code),
