@@ -160,6 +160,9 @@ class AgentService:
         return NewSessionResponse(session_id=session_id, modes=config.mode_state(), config_options=config.options())
 
     async def _open(self, session_id: str, cwd: str, replay: bool) -> LoadSessionResponse:
+        if os.path.isabs(cwd) and os.path.isdir(cwd) and session_id not in self.sessions and \
+                not self.store.exists(str(Path(cwd).resolve()), session_id):  # before a watcher starts on cwd
+            raise NotFound(f"Unknown session: {session_id!r} (no stored session in {cwd})")
         ws = self.workspace(cwd)
         live = self.sessions.get(session_id)
         if live is not None and live.cwd != str(ws.root):
@@ -346,6 +349,8 @@ class AgentService:
             raise InvalidParams(f"Not a file URI: {params.uri}")
         if isinstance(params.session_id, str):
             session = self.session(params.session_id)
+        elif not os.path.isfile(path):  # before a session (and a watcher) starts in its folder
+            raise InvalidParams(f"Not a file: {path}")
         else:
             ws = next((w for w in self._workspaces.values() if w.contains(path)), None)
             created = await self.new_session(NewSessionRequest(cwd=str(ws.root if ws else Path(path).parent),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from tandem_protocol import (
     AgentCapabilities,
     Empty,
@@ -22,3 +24,14 @@ def acp_initialize_result(protocol_version: int, version: str) -> InitializeResp
         ),
         agent_info=Implementation(name="tandem", title="Tandem", version=version),
     )
+
+
+MAX_MESSAGE_BYTES = 256 * 2**20
+
+
+def max_message_bytes() -> int:
+    """The largest message a door reads whole (TANDEM_MAX_MESSAGE_BYTES); a larger one is dropped with an error."""
+    try:
+        return max(1024, int(os.environ["TANDEM_MAX_MESSAGE_BYTES"]))
+    except (KeyError, ValueError):
+        return MAX_MESSAGE_BYTES

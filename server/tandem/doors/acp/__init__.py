@@ -35,7 +35,10 @@ async def _serve(stdin: BinaryIO, stdout: BinaryIO) -> NoReturn:
             loop.add_signal_handler(sig, done.set)
         except (NotImplementedError, RuntimeError):  # not on this platform or thread
             pass
-    LineReader(stdin, loop, door.peer.feed, done.set).start()
+    from ..common import max_message_bytes
+
+    LineReader(stdin, loop, door.peer.feed, done.set, limit=max_message_bytes(),
+               on_oversized=door.peer.oversized).start()
     await done.wait()
     try:
         await door.close()

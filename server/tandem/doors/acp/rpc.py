@@ -96,13 +96,18 @@ class Peer:
 
     # ---- receiving ----------------------------------------------------------------------------
 
+    def oversized(self, size: int) -> None:
+        """A line longer than the limit was dropped unread: say so (it cannot be answered by id)."""
+        self.write(_error(None, RpcFailure(INVALID_REQUEST, f"Invalid request: a message of {size} bytes is over the "
+                                           "limit (TANDEM_MAX_MESSAGE_BYTES)")))
+
     def feed(self, line: bytes) -> None:
         """Handle one line of input. Bad input gets an error answer (when it can be answered) and nothing else."""
         if not line.strip():
             return
         try:
             msg = _decode(line)
-        except msgspec.DecodeError as e:
+        except (msgspec.DecodeError, RecursionError) as e:  # deep nesting is a RecursionError
             self.write(_error(None, RpcFailure(PARSE_ERROR, f"Parse error: {e}")))
             return
         if not isinstance(msg, dict):
@@ -116,10 +121,10 @@ class Peer:
             return
         method = msg.get("method")
         if msg.get("jsonrpc") != "2.0":
-            if has_id and method is not None:
-                self.write(_error(msg_id, RpcFailure(INVALID_REQUEST, 'Invalid request: "jsonrpc" must be "2.0"')))
+            if has_id and method is None and ("result" in msg or "error" in msg):  # a response: never answered
+                log.warning("dropping a response without jsonrpc 2.0: %.200s", line)
             else:
-                log.warning("dropping a message without jsonrpc 2.0: %.200s", line)
+                self.write(_error(msg_id, RpcFailure(INVALID_REQUEST, 'Invalid request: "jsonrpc" must be "2.0"')))
             return
         if method is None:
             if has_id and ("result" in msg or "error" in msg):

@@ -19,12 +19,17 @@ class LineReader:
     caller's stdin into non-blocking mode (which would leak into a shell sharing the terminal)."""
 
     def __init__(self, stream: BinaryIO, loop: asyncio.AbstractEventLoop, on_line: Callable[[bytes], None],
-                 on_eof: Callable[[], None]) -> None:
+                 on_eof: Callable[[], None], *, limit: int | None = None,
+                 on_oversized: Callable[[int], None] | None = None) -> None:
         self._stream = stream
         self._loop = loop
         self._on_line = on_line
         self._on_eof = on_eof
-        self._partial = b""
+        self._parts: list[bytes] = []  # the line so far, joined once when its newline comes (no quadratic copying)
+        self._size = 0
+        self._limit = limit
+        self._on_oversized = on_oversized
+        self._dropping = 0  # bytes of an over-long line dropped so far (memory stays bounded)
         self._thread = threading.Thread(target=self._run, name="tandem-acp-reader", daemon=True)
 
     def start(self) -> None:
@@ -44,14 +49,37 @@ class LineReader:
                 pass
 
     def _feed(self, data: bytes) -> None:
-        lines = (self._partial + data).split(b"\n")
-        self._partial = lines.pop()
-        for line in lines:
-            self._on_line(line)
+        start = 0
+        while (end := data.find(b"\n", start)) >= 0:
+            piece = data[start:end]
+            start = end + 1
+            if self._dropping:
+                size, self._dropping = self._dropping + len(piece), 0
+                if self._on_oversized is not None:
+                    self._on_oversized(size)
+                continue
+            if self._parts:
+                piece = b"".join(self._parts) + piece
+                self._parts.clear()
+                self._size = 0
+            self._on_line(piece)
+        rest = data[start:]
+        if not rest:
+            return
+        if self._dropping:
+            self._dropping += len(rest)
+        elif self._limit is not None and self._size + len(rest) > self._limit:
+            self._dropping = self._size + len(rest)
+            self._parts.clear()
+            self._size = 0
+        else:
+            self._parts.append(rest)
+            self._size += len(rest)
 
     def _end(self) -> None:
-        if self._partial.strip():  # a last message without its newline still counts
-            line, self._partial = self._partial, b""
+        line = b"".join(self._parts)
+        self._parts.clear()
+        if line.strip() and not self._dropping:  # a last message without its newline still counts
             self._on_line(line)
         self._on_eof()
 
