@@ -56,7 +56,7 @@ async def test_rejected_edit_writes_nothing_and_tells_the_model(acp, fake_api, w
     assert len(acp.writes) == writes_before
     edit = [c for c in acp.tool_calls(sid).values() if c["kind"] == "edit"][0]
     assert edit["status"] == "failed"
-    assert "refused" in json.dumps(fake_api.requests[2].body["messages"][-1]["content"])
+    assert "was not applied" in json.dumps(fake_api.requests[2].body["messages"][-1]["content"])
 
 
 async def test_buffer_changed_during_approval_is_not_overwritten(acp, fake_api, workspace):
