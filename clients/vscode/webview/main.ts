@@ -204,7 +204,9 @@ function renderTool(call: ToolCallFields): string {
 }
 
 function optionButton(o: PermissionOption): string {
-  const label = o.kind === "allow_once" ? "Allow once" : o.kind === "allow_always" ? "Always" :
+  // short labels for the standard options; any other (e.g. "Allow once, outside the sandbox") keeps the server's name
+  const standard = o.optionId === o.kind;
+  const label = !standard ? o.name : o.kind === "allow_once" ? "Allow once" : o.kind === "allow_always" ? "Always" :
     o.kind === "reject_once" ? "Reject" : o.name;
   const cls = o.kind.startsWith("allow") ? "primary" : "danger";
   return `<button type="button" class="${cls}" data-option="${escapeHtml(o.optionId)}" data-kind="${escapeHtml(o.kind)}" ` +

@@ -12,8 +12,11 @@ const svg = (body: string, width: number): vscode.Uri => vscode.Uri.parse("data:
 const GUTTER_REMOVED = svg('<rect width="3" height="16" fill="#f85149"/>', 4);
 const GUTTER_ADDED = svg('<path d="M0 4 L6 8 L0 12 Z" fill="#2ea043"/>', 8);
 
-/** Context keys for menus and keybindings: `resource in tandem.pendingUris`, `tandem.hasPendingHunks`. */
-export const PENDING_URIS_KEY = "tandem.pendingUris";
+/** Context keys for menus and keybindings: `resourcePath in tandem.pendingPaths`, `tandem.hasPendingHunks`.
+ *  Paths, not URIs: context values are plain strings, and in a remote window (code-server, Remote-SSH) the
+ *  workbench's `resource` is a vscode-remote:// URI while the extension host sees file://. `resourcePath` is the
+ *  fsPath of a local file and the URI's path of a remote one, so both are listed. */
+export const PENDING_PATHS_KEY = "tandem.pendingPaths";
 
 export class PendingHunks implements vscode.Disposable {
   private readonly byUri = new Map<string, PendingHunksParams>();
@@ -80,7 +83,13 @@ export class PendingHunks implements vscode.Disposable {
 
   private publishContext(): void {
     void vscode.commands.executeCommand("setContext", "tandem.hasPendingHunks", this.byUri.size > 0);
-    void vscode.commands.executeCommand("setContext", PENDING_URIS_KEY, [...this.byUri.keys()]);
+    const paths = new Set<string>();
+    for (const key of this.byUri.keys()) {
+      const uri = vscode.Uri.parse(key);
+      paths.add(uri.fsPath);
+      paths.add(uri.path);
+    }
+    void vscode.commands.executeCommand("setContext", PENDING_PATHS_KEY, [...paths]);
   }
 
   private renderAll(): void {

@@ -45,6 +45,13 @@ for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
 fs.mkdirSync(path.join(dirs.ws, "src"));
 const APP = path.join(dirs.ws, "src", "app.py");
 fs.writeFileSync(APP, "def greet(name):\n    return f'Hello, {name}!'\n");
+// opened in the editor later (created now, so quick open has indexed it)
+const SHAPES = path.join(dirs.ws, "src", "shapes.py");
+const shapes = ["def area(w, h):", "    # a rectangle", "    return w * h", "", "",
+                "def perimeter(w, h):", "    # a rectangle", "    return 2 * (w + h)", "", "", "def unit():", "    return 1", ""].join("\n");
+const shapesProposed = shapes.replace("    return w * h\n", "    return w * h  # width times height\n")
+                             .replace("    return 2 * (w + h)\n", "    return 2 * w + 2 * h\n");
+fs.writeFileSync(SHAPES, shapes);
 
 const fake = spawn(PYTHON, ["-m", "tandem.agent.fake_api", "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
 children.push(fake);
@@ -126,6 +133,28 @@ async function palette(command) {
     has: page.locator(".label-name", { hasText: new RegExp(`^${command.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`) }) });
   await row.first().click();
 }
+/** The card's plain "Allow once" (a sandboxed Bash also offers "Allow once, outside the sandbox"). */
+const ALLOW_ONCE = '.permission button[data-option="allow_once"]';
+const editor = () => page.locator(".editor-instance .monaco-editor").first();
+/** The CodeLens links shown in the editor, top to bottom: [{text, x, y}] (centre, page coordinates). One evaluate,
+ *  no element handles: lens widgets are re-created when the server refreshes them. */
+async function lenses() {
+  const found = await editor().evaluate((el) => [...el.querySelectorAll(".codelens-decoration a")].map((a) => {
+    const r = a.getBoundingClientRect();
+    return { text: a.textContent.trim(), x: r.x + r.width / 2, y: r.y + r.height / 2, w: r.width, h: r.height };
+  }).filter((l) => l.w > 0 && l.h > 0)).catch(() => []);
+  return found.sort((a, b) => a.y - b.y || a.x - b.x);
+}
+/** A real mouse click on a lens. */
+async function clickLens(lens) {
+  await page.mouse.click(lens.x, lens.y);
+}
+/** The decorations' ghost texts (CSS generated content of the spans in the editor's lines). */
+async function ghostTexts() {
+  return editor().evaluate((el) => [...el.querySelectorAll(".view-lines span")].flatMap((n) =>
+    [getComputedStyle(n, "::before").content, getComputedStyle(n, "::after").content, getComputedStyle(n).content])
+    .filter((c) => c && c.includes("⊕")).join(" | "));
+}
 async function editorText() {
   return (await page.locator(".monaco-editor .view-lines").first().innerText()).replace(/\u00a0/g, " ");
 }
@@ -163,7 +192,7 @@ try {
     { type: "thinking", thinking: "The user wants a greeting function explained." },
     { type: "text", text: "Here is **the answer**:\n\n```python\nprint('hi')\n```\n\n- one\n- two\n\nStreaming works." },
   ], chunk: 8, delay: 0.05 });
-  const input = frame.locator("#input");
+  let input = frame.locator("#input");
   await input.click();
   await input.fill("Explain greet");
   await input.press("Enter");
@@ -207,7 +236,7 @@ try {
   await frame.locator(".permission").waitFor({ timeout: 20000 });
   await frame.locator(".permission input.note").fill("fine by me");
   await shot("bash-permission");
-  await frame.locator(".permission button", { hasText: "Allow once" }).click();
+  await frame.locator(ALLOW_ONCE).click();
   await until("Bash to complete", () => frame.evaluate(() =>
     [...document.querySelectorAll(".tool")].some((n) => n.className.includes("status-completed") && n.textContent.includes("hello-from-bash"))), 20000);
   await until("the answer after Bash", () => frame.evaluate(() => document.body.textContent.includes("Ran it.")));
@@ -243,8 +272,8 @@ try {
   await shot("edit-native-diff");
   await palette("View: Close Editor");  // closing the diff rejects nothing: the prompt stays
   await until("app.py back in front", async () => (await editorText()).includes("Hello, {name}"));
-  if (!(await frame.locator(".permission button", { hasText: "Allow once" }).isVisible())) throw new Error("closing the diff answered the prompt");
-  await frame.locator(".permission button", { hasText: "Allow once" }).click();
+  if (!(await frame.locator(ALLOW_ONCE).isVisible())) throw new Error("closing the diff answered the prompt");
+  await frame.locator(ALLOW_ONCE).click();
   await until("the edit in the editor", async () => (await editorText()).includes("Hi, {name}"), 20000);
   await until("the turn to end", () => frame.evaluate(() => document.body.textContent.includes("Edited.")));
   await shot("edit-applied");
@@ -252,6 +281,96 @@ try {
   await page.keyboard.press("Control+Z");
   await until("undo to restore the text", async () => (await editorText()).includes("Hello, {name}"), 10000);
   await shot("edit-undone");
+
+  // 5b. a Write with two hunks on a file open in the editor: decorations and the server's CodeLens; closing the diff
+  // or the chat answers nothing; Accept on one hunk's lens, Reject on the other's (real clicks); Ctrl+Z undoes it
+  await page.keyboard.press("Control+P");
+  await page.locator(".quick-input-widget input").fill("shapes.py");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "shapes.py" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  await until("shapes.py open", async () => (await editorText()).includes("def perimeter"));
+  await enqueue({ blocks: [{ type: "tool_use", name: "Read", input: { file_path: SHAPES } }] },
+                { blocks: [{ type: "tool_use", name: "Write", input: { file_path: SHAPES, content: shapesProposed } }] },
+                { text: "Reviewed." });
+  await input.fill("comment area, expand perimeter");
+  await input.press("Enter");
+  await frame.locator(".permission .hunk input[type=checkbox]").nth(1).waitFor({ timeout: 20000 });
+  const lensTitles = async () => (await lenses()).map((l) => l.text);
+  await until("the hunk lenses in the editor", async () => {
+    const t = await lensTitles();
+    return t.filter((x) => x.startsWith("✓ Accept")).length === 2 && t.filter((x) => x === "✗ Reject").length === 2
+      && t.includes("Accept all (2)") && t.includes("Reject all");
+  }, 15000);
+  // decorations: the two lines the hunks replace are marked in the gutter, the proposed lines are shown after them
+  await until("the hunk decorations", async () => {
+    const ghosts = await ghostTexts();
+    const gutter = await editor().locator(".cgmr").count();
+    return ghosts.includes("width times height") && ghosts.includes("2 * w + 2 * h") && gutter >= 2;
+  }, 10000);
+  if (!(await page.locator('.editor-actions [aria-label^="Accept All Changes"]').first().isVisible())) {
+    throw new Error("no Accept All button in the editor title");
+  }
+  await shot("hunks-lenses-and-decorations");
+  // the card's "Open diff", closed again, and the chat hidden and shown again: nothing is answered
+  await frame.locator(".permission button.open-diff").click();
+  await page.locator(".monaco-diff-editor").first().waitFor({ timeout: 10000 });
+  await palette("View: Close Editor");
+  await palette("View: Toggle Primary Side Bar Visibility");
+  await until("the chat hidden", async () => !(await page.locator(".sidebar").isVisible()), 5000);
+  await palette("View: Toggle Primary Side Bar Visibility");
+  frame = await chat();
+  input = frame.locator("#input");
+  await frame.locator(".permission .hunk").nth(1).waitFor({ timeout: 10000 });
+  await until("the lenses still there", async () => (await lensTitles()).includes("Accept all (2)"), 10000);
+  if (fs.readFileSync(SHAPES, "utf8") !== shapes || (await editorText()).includes("2 * w + 2 * h")) {
+    throw new Error("closing the diff or the chat changed the file");
+  }
+  // Accept the first hunk from its lens: applied at once; then Reject the second from its lens
+  const acceptFirst = (await lenses()).find((l) => l.text.startsWith("✓ Accept"));
+  await clickLens(acceptFirst);
+  await until("the first hunk in the buffer", async () => (await editorText()).includes("# width times height"), 10000);
+  await until("one hunk left", async () => {
+    const t = await lensTitles();
+    return t.filter((x) => x.startsWith("✓ Accept")).length === 1 && !t.includes("Accept all (2)");
+  }, 10000);
+  await shot("hunk-accepted-from-lens");
+  if (!(await frame.locator(".permission").count())) throw new Error("the card went away with a hunk still open");
+  const rejectSecond = (await lenses()).find((l) => l.text === "✗ Reject");
+  await clickLens(rejectSecond);
+  await until("the card dismissed (request withdrawn)", () => frame.evaluate(() => !document.querySelector(".permission")), 10000);
+  await until("the turn to end after the lenses", () => frame.evaluate(() => document.body.textContent.includes("Reviewed.")), 20000);
+  await until("no lenses left", async () => (await lenses()).length === 0, 10000);
+  const afterLenses = await editorText();
+  if (!afterLenses.includes("return w * h  # width times height") || !afterLenses.includes("return 2 * (w + h)")
+      || afterLenses.includes("2 * w + 2 * h")) throw new Error(`wrong buffer after the lenses:\n${afterLenses}`);
+  await shot("hunks-decided");
+  await editor().locator(".view-lines").click();
+  await page.keyboard.press("Control+Z");
+  await until("Ctrl+Z to undo the accepted hunk", async () => {
+    const t = await editorText();
+    return !t.includes("# width times height") && t.includes("    return w * h");
+  }, 10000);
+  await shot("hunk-undone");
+
+  // 5c. partial accept from the card: untick one hunk, Allow once (1 of 2): only the ticked one is written
+  const SIZES = path.join(dirs.ws, "src", "sizes.txt");
+  const sizes = Array.from({ length: 12 }, (_, i) => `size ${i + 1}`).join("\n") + "\n";
+  fs.writeFileSync(SIZES, sizes);
+  await enqueue({ blocks: [{ type: "tool_use", name: "Read", input: { file_path: SIZES } }] },
+                { blocks: [{ type: "tool_use", name: "Write", input: { file_path: SIZES,
+                  content: sizes.replace("size 2\n", "size two\n").replace("size 11\n", "size eleven\n") } }] },
+                { text: "Partly applied." });
+  await input.fill("spell sizes");
+  await input.press("Enter");
+  const second = frame.locator(".permission .hunk input[type=checkbox]").nth(1);
+  await second.waitFor({ timeout: 20000 });
+  await second.uncheck();
+  await until("the allow button counts", async () => (await frame.locator(ALLOW_ONCE).textContent()).includes("1 of 2"), 5000);
+  await shot("partial-accept-card");
+  await frame.locator(ALLOW_ONCE).click();
+  await until("the partial accept's turn to end", () => frame.evaluate(() => document.body.textContent.includes("Partly applied.")), 20000);
+  const written = fs.readFileSync(SIZES, "utf8");
+  if (written !== sizes.replace("size 2\n", "size two\n")) throw new Error(`partial accept wrote:\n${written}`);
 
   // 6. the session list and session/load: the History panel reopens this session, replaying its transcript
   await frame.locator("#history").click();
@@ -292,6 +411,7 @@ try {
   ok = true;
 } catch (e) {
   log("FAILED:", e.stack ?? e);
+  log("lenses at the failure:", JSON.stringify(await lenses().then((l) => l.map(({ text, y }) => ({ text, y }))).catch(() => [])));
   await shot("failure").catch(() => {});
 } finally {
   await browser.close().catch(() => {});

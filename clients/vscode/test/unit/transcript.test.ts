@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { applyUpdate, emptyState, formatCost, restoreState } from "../../webview/transcript";
+import { applyUpdate, emptyState, followPermissions, formatCost, restoreState } from "../../webview/transcript";
 
 test("chunks of one message fold into one entry; a new messageId starts another", () => {
   const s = emptyState();
@@ -45,4 +45,16 @@ test("a saved state is restored without stale turn or permission state; junk sta
   assert.equal(restored.running, false);
   assert.deepEqual(restoreState({ version: 9 }), emptyState());
   assert.deepEqual(restoreState("junk"), emptyState());
+});
+
+test("a tool_call_update refreshes the permission card of that call (a rebased diff, hunks decided in the editor)", () => {
+  const s = emptyState();
+  s.permissions.push({ requestId: "p1", request: { sessionId: "s", options: [],
+    toolCall: { toolCallId: "w1", title: "Write a.txt", _meta: { tandem: { hunks: [] } } } } });
+  const diff = { type: "diff" as const, path: "/a.txt", oldText: "x\n", newText: "y\n", _meta: { tandem: { hunks: [] } } };
+  assert.equal(followPermissions(s, { sessionUpdate: "tool_call_update", toolCallId: "w1", content: [diff], title: null }), true);
+  assert.deepEqual(s.permissions[0]!.request.toolCall.content, [diff]);
+  assert.equal(s.permissions[0]!.request.toolCall.title, "Write a.txt");
+  assert.equal(followPermissions(s, { sessionUpdate: "tool_call_update", toolCallId: "other", status: "completed" }), false);
+  assert.equal(followPermissions(s, { sessionUpdate: "plan", entries: [] }), false);
 });
