@@ -372,6 +372,24 @@ try {
   const written = fs.readFileSync(SIZES, "utf8");
   if (written !== sizes.replace("size 2\n", "size two\n")) throw new Error(`partial accept wrote:\n${written}`);
 
+  // 5d. Review Changes (_tandem/review/list -> native diff baseline vs now) and Revert Changes (_tandem/review/revert)
+  await palette("Tandem: Review Changes…");
+  const pickBox = page.locator(".quick-input-widget input");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "sizes.txt" }).first().waitFor({ timeout: 10000 });
+  await pickBox.fill("sizes.txt");
+  await page.keyboard.press("Enter");
+  await until("the review diff (baseline vs now)", async () => {
+    const sides = (await page.locator(".monaco-diff-editor .view-lines").allInnerTexts()).join("\n").replace(/\u00a0/g, " ");
+    return sides.includes("size 2\n") && sides.includes("size two");
+  }, 10000);
+  await shot("review-diff");
+  await palette("View: Close Editor");
+  await palette("Tandem: Revert Changes…");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "sizes.txt" }).first().waitFor({ timeout: 10000 });
+  await pickBox.fill("sizes.txt");
+  await page.keyboard.press("Enter");
+  await until("the revert on disk", () => fs.readFileSync(SIZES, "utf8") === sizes, 10000);
+
   // 6. the session list and session/load: the History panel reopens this session, replaying its transcript
   await frame.locator("#history").click();
   await frame.locator("button.session").first().waitFor({ timeout: 10000 });
