@@ -352,6 +352,20 @@ try {
   }, 10000);
   await shot("hunk-undone");
 
+  // 5b'. the editor title's Reject All Changes (a real click): every hunk of the file is rejected, the card withdrawn
+  await enqueue({ blocks: [{ type: "tool_use", name: "Write", input: { file_path: SHAPES, content: shapesProposed } }] },
+                { text: "Rejected by the title button." });
+  await input.fill("again");
+  await input.press("Enter");
+  await until("the lenses again", async () => (await lensTitles()).includes("Accept all (2)"), 20000);
+  await page.locator('.editor-actions [aria-label^="Reject All Changes"]').first().click();
+  await until("the card withdrawn after Reject All", () => frame.evaluate(() => !document.querySelector(".permission")), 10000);
+  await until("the turn after Reject All", () => frame.evaluate(() => document.body.textContent.includes("Rejected by the title button.")), 20000);
+  await until("no lenses after Reject All", async () => (await lenses()).length === 0, 10000);
+  if ((await editorText()).includes("width times height") || fs.readFileSync(SHAPES, "utf8") !== shapes) {
+    throw new Error("Reject All changed the file");
+  }
+
   // 5c. partial accept from the card: untick one hunk, Allow once (1 of 2): only the ticked one is written
   const SIZES = path.join(dirs.ws, "src", "sizes.txt");
   const sizes = Array.from({ length: 12 }, (_, i) => `size ${i + 1}`).join("\n") + "\n";
