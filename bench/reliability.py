@@ -28,9 +28,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import core  # noqa: E402  (bench/core.py: LspClient, rss_mib, percentile, text_of)
-
-from tandem.agent.fake_api import FakeAnthropic, Fault, Reply, ToolUse  # noqa: E402
+import core
+from tandem.agent.fake_api import FakeAnthropic, Fault, Reply, ToolUse
 
 RESULTS = HERE / "results"
 TANDEM = core.TANDEM
@@ -290,7 +289,7 @@ class FloorStreams:
             self.proc.stdin.close()
         try:
             await asyncio.wait_for(self.proc.wait(), 5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.proc.kill()
             await self.proc.wait()
 
@@ -338,9 +337,8 @@ class _QuietChannel:
 async def bench_watcher(plan: Plan, workspace: Path) -> list[float]:
     """A file written on disk (by another program) to the agent reading its new text, through the session's own
     workspace watcher (AgentService.disk_listeners)."""
-    from tandem_protocol import NewSessionRequest
-
     from tandem.service import AgentService
+    from tandem_protocol import NewSessionRequest
 
     service = AgentService(_QuietChannel())
     seen: dict[str, asyncio.Future[float]] = {}
@@ -366,7 +364,7 @@ async def bench_watcher(plan: Plan, workspace: Path) -> list[float]:
             target.write_text(text)
             try:
                 arrived = await asyncio.wait_for(seen[str(target)], 5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
             if n >= 3:
                 out.append(arrived - started)

@@ -180,6 +180,9 @@ class Fuzzer:
     probe_times: list[float] = field(default_factory=list)
     bytes_sent: int = 0
 
+    def __post_init__(self) -> None:
+        self.client.keep_sequence = False
+
     def send(self, case: Case) -> None:
         body = case.body
         if isinstance(body, dict):

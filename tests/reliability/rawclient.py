@@ -30,6 +30,7 @@ class RawClient:
     """One server process on pipes. Subclasses frame and unframe messages."""
 
     argv: ClassVar[list[str]] = []
+    keep_sequence = True  # the fuzzers turn it off: their books are kept by id
 
     def __init__(self, env: dict[str, str], cwd: Path, stderr_path: Path | None = None,
                  answer: Callable[[dict[str, Any]], Any] | None = None) -> None:
@@ -45,6 +46,7 @@ class RawClient:
         self.server_requests: list[dict[str, Any]] = []
         self.violations: list[str] = []
         self.received = 0
+        self.sequence: list[dict[str, Any]] = []  # everything from the server, in order (requests to us aside)
         self.closed = False
         self._wlock = threading.Lock()
         self._ids = itertools.count(1)
@@ -144,6 +146,8 @@ class RawClient:
             return
         with self.cond:
             self.received += 1
+            if self.keep_sequence:
+                self.sequence.append(message)
             if "method" in message:
                 self.notifications.append(message)
             elif message["id"] is None:

@@ -222,3 +222,52 @@ async def test_a_command_while_a_turn_runs_is_refused(lsp, fake_api, workspace):
         else:
             raise AssertionError(f"{command} ran during a turn")
     assert (await turn)["stopReason"] == "end_turn"
+
+
+def _after_answer(client, answer_id: str, sid: str) -> None:
+    """available_commands_update comes after the answer that created or opened the session."""
+    order = [m.get("id") if "id" in m else (m.get("params") or {}).get("update", {}).get("sessionUpdate")
+             for m in client.sequence if "id" in m or (m.get("params") or {}).get("sessionId") == sid]
+    assert "available_commands_update" in order[order.index(answer_id):], order
+
+
+def test_both_doors_advertise_after_the_answer_and_run_compact(rel_env, fake_api, workspace):
+    from .rawclient import AcpClient, LspClient
+
+    for client in (LspClient(rel_env, workspace), AcpClient(rel_env, workspace)):
+        try:
+            client.initialize(workspace) if isinstance(client, LspClient) else client.initialize()
+            created = client.request("session/new", {"cwd": str(workspace), "mcpServers": []})
+            sid = created["result"]["sessionId"]
+            client.wait_for(lambda: any((m.get("params") or {}).get("update", {}).get("sessionUpdate") ==
+                                        "available_commands_update" for m in client.sequence))
+            _after_answer(client, created["id"], sid)
+            fake_api.reset()
+            fake_api.enqueue(Reply.text("one"), Reply.text("two"), Reply.text("Summary."))
+            for text in ("first", "second", "/compact"):
+                prompt = {"sessionId": sid, "prompt": [{"type": "text", "text": text}]}
+                assert client.result("session/prompt", prompt)["stopReason"] == "end_turn"
+            assert fake_api.requests[-1].body["system"][0]["text"].startswith("You summarise")
+            notices = [m["params"]["update"] for m in client.sequence if m.get("method") == "session/update"
+                       and (m["params"]["update"].get("_meta") or {}).get("tandem", {}).get("notice") == "compaction"]
+            assert len(notices) == 1, type(client).__name__
+            loaded = client.request("session/load", {"sessionId": sid, "cwd": str(workspace), "mcpServers": []})
+            client.wait_for(lambda: sum((m.get("params") or {}).get("update", {}).get("sessionUpdate") ==
+                                        "available_commands_update" for m in client.sequence) == 2)
+            _after_answer(client, loaded["id"], sid)
+        finally:
+            client.shutdown() if isinstance(client, LspClient) else client.stop()
+
+
+async def test_rewind_after_a_compaction_keeps_the_summary(lsp, fake_api, workspace):
+    fake_api.enqueue(Reply.text("a1"), Reply.text("a2"), Reply.text("Summary of a1 and a2."), Reply.text("a3"),
+                     Reply.text("a4"))
+    sid = await lsp.new_session(workspace)
+    for text in ("p1", "p2", "/compact", "p3"):
+        await lsp.prompt(sid, text)
+    await lsp.request("_tandem/rewind", {"sessionId": sid, "turn": 3, "conversation": True})  # p3 is turn 3
+    await lsp.prompt(sid, "p4")
+    messages = fake_api.requests[-1].body["messages"]
+    assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+    assert "Summary of a1 and a2." in messages[0]["content"][0]["text"]
+    assert messages[2]["content"][0]["text"] == "p4"

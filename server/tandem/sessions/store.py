@@ -55,6 +55,8 @@ class SessionLog:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        if _ends_torn(path):  # a crash cut the last line short: start ours on a line of its own
+            os.write(self._fd, b"\n")
         self._pending: list[bytes] = []
         self._timer: asyncio.TimerHandle | None = None
 
@@ -188,6 +190,18 @@ class SessionStore:
             return True
         except (FileNotFoundError, KeyError):
             return False
+
+
+def _ends_torn(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() == 0:
+                return False
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) != b"\n"
+    except OSError:
+        return False
 
 
 def _decode_change(data: bytes) -> Any:
