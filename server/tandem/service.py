@@ -28,6 +28,7 @@ from tandem_protocol import (
     RewindParams,
     TextContent,
     TextResourceContents,
+    UsageUpdate,
     ListSessionsRequest,
     ListSessionsResponse,
     LoadSessionRequest,
@@ -378,7 +379,7 @@ class AgentService:
 def _last_used(updates: list[Any]) -> int:
     """Context tokens at the last model call of a stored session (its last usage_update), so compaction knows."""
     for update in reversed(updates):
-        if type(update).__name__ == "UsageUpdate":
+        if isinstance(update, UsageUpdate):
             return update.used
     return 0
 
