@@ -235,7 +235,12 @@ class Fuzzer:
         assert not missing, f"{len(missing)} requests never answered, e.g. {list(missing.items())[:5]}"
         assert not doubled, f"answered twice: {list(doubled)[:5]}"
         assert not stray, f"answers to messages that must not be answered by id: {stray[:5]}"
-        assert nulls == self.expected_null, f"{nulls} id-null errors for {self.expected_null} unanswerable messages"
+        if nulls != self.expected_null:
+            from collections import Counter
+
+            seen = Counter(e["error"]["message"].split(":")[0][:40] for e in client.null_errors)
+            raise AssertionError(f"{nulls} id-null errors for {self.expected_null} unanswerable messages: "
+                                 f"errors {dict(seen)}; cases {self.kinds}")
 
 
 def warm_up(client: RawClient, cwd: Any) -> None:

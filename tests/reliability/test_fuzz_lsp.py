@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 
 from .conftest import fast_start
-from .fuzz import Case, Fuzzer, cases, warm_up
+from .fuzz import ID, Case, Fuzzer, cases, warm_up
 from .rawclient import LspClient
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")  # long strategy reprs
@@ -61,6 +61,9 @@ def fuzzer(fuzz_env):
 @settings(max_examples=EXAMPLES, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=list(HealthCheck))
 @given(case=cases())
+@example(case=Case({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": [1]}}, "none", "notification"))
+@example(case=Case({"jsonrpc": "2.0", "id": ID, "method": "$/cancelRequest", "params": {"id": {}}}, "answer",
+                   "request"))
 def test_fuzz_10000_messages_on_one_server(fuzzer, case: Case):
     fuzzer.send(case)
 

@@ -21,7 +21,7 @@ from .transport import ThreadedWriter, frame
 
 log = logging.getLogger(__name__)
 
-PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
+PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32602, -32603
 HEADER_LINE_LIMIT = 65536  # a header line longer than this is read (and ignored) in pieces: memory stays bounded
 
 
@@ -109,7 +109,13 @@ class TandemProtocol(LanguageServerProtocol):
             else:
                 log.warning("notification %s dropped: its params do not fit", method)
             return
-        super().handle_message(message)
+        try:
+            super().handle_message(message)
+        except Exception as error:  # pygls lets some through (a $/cancelRequest whose id is a list, say)
+            if method is not None and "id" in data:
+                self.reply_error(data["id"], INTERNAL_ERROR, f"Internal error in {method}: {error}")
+            else:
+                log.warning("%s dropped: %s", method or "a response", error)
 
     def reply_error(self, msg_id: Any, code: int, message: str) -> None:
         if msg_id is None:  # pygls would leave `"id": null` out, and JSON-RPC requires it
