@@ -163,8 +163,10 @@ async function openFile(name) {
     const box = page.locator(".quick-input-widget input");
     await box.waitFor({ state: "visible", timeout: 5000 });
     await box.fill(name);
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor({ timeout: 5000 });
-    await page.keyboard.press("Enter");
+    // click the row itself: Enter would take whichever row has focus, maybe one from before the filter applied
+    const row = page.locator(".quick-input-list .monaco-list-row").filter({
+      has: page.locator(".label-name", { hasText: new RegExp(`^${name.replace(/\./g, "\\.")}$`) }) }).first();
+    await row.click({ timeout: 5000 });
     return until(`the ${name} tab`, () => page.locator(".tab.active", { hasText: name }).count(), 3000).catch(async () => {
       await page.keyboard.press("Escape");
       return false;
@@ -464,7 +466,7 @@ try {
   await input.fill("still there?");
   await input.press("Enter");
   await until("an answer after the restart", () => frame.evaluate(() =>
-    document.body.textContent.includes("Back after the crash.") && document.body.textContent.includes("Ran it.")), 20000);
+    document.body.textContent.includes("Back after the crash.") && document.body.textContent.includes("Ran it.")), 45000);
   await shot("after-crash");
 
   // 8. a 1,000-message transcript renders within budget (dispatched to the webview as one host batch)
