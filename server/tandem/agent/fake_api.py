@@ -288,12 +288,15 @@ class FakeAnthropic:
     """The fake server on its own thread and event loop: `with FakeAnthropic() as fake: ... fake.base_url`."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None,
-                 default_reply: Reply | None = None) -> None:
+                 default_reply: Reply | None = None, event_log: bool = False) -> None:
         self.host, self.port = host, port
         self.api_key = api_key  # None: any non-empty key is accepted
         self.default_reply = default_reply or Reply.text("OK")
         self.responder: Callable[[dict[str, Any]], Item | str | dict[str, Any]] | None = None
         self.default_reply_count = 0
+        # (time.perf_counter(), text length so far in this stream) as each text delta is written: benchmarks
+        # measure per-delta latency against it; the caller clears it between streams
+        self.event_log: list[tuple[float, int]] | None = [] if event_log else None
         self._cond = threading.Condition()  # guards the queue, the records and the counter
         self._queue: deque[Item] = deque()
         self._requests: list[RecordedRequest] = []
@@ -515,7 +518,15 @@ class FakeAnthropic:
 
     async def _stream(self, writer: asyncio.StreamWriter, message: dict[str, Any], reply: Reply,
                       fault: Fault | None) -> bool:
-        events = [render_event(name, payload) for name, payload in stream_events(message, reply.chunk)]
+        pairs = stream_events(message, reply.chunk)
+        events = [render_event(name, payload) for name, payload in pairs]
+        marks: dict[int, int] = {}  # event index -> text length so far, for the event log
+        if self.event_log is not None and fault is None:  # faults shift the events; benchmarks use clean streams
+            total = 0
+            for index, (name, payload) in enumerate(pairs):
+                if name == "content_block_delta" and payload["delta"]["type"] == "text_delta":
+                    total += len(payload["delta"]["text"])
+                    marks[index] = total
         cut = min(fault.after_events, len(events)) if fault is not None else len(events)
         if fault is not None and fault.kind == "malformed":
             events.insert(cut, MALFORMED_EVENT)
@@ -530,6 +541,8 @@ class FakeAnthropic:
             if reply.delay and index:
                 await asyncio.sleep(reply.delay)
             writer.write(b"%x\r\n%s\r\n" % (len(event), event))
+            if index in marks and self.event_log is not None:
+                self.event_log.append((time.perf_counter(), marks[index]))
             await writer.drain()
         if fault is not None and fault.kind == "disconnect":
             return False  # the connection handler aborts the transport, leaving the chunked body unfinished

@@ -1,0 +1,24 @@
+"""Smoke test of the core benchmark: `bench/core.py --quick` runs and prints every row (figures are not judged)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = ("Spawn to `initialize` response", "Idle RSS after `initialize`", "RSS after `session/new` + one prompt",
+        "Streamed deltas/s reaching the client", "Streamed deltas/s, request sent to last chunk",
+        "CPU per streamed delta", "Latency per delta p50", "Latency per delta p99")
+
+
+@pytest.mark.timeout(240)  # about 15 s on a quiet machine; CI machines are busy
+def test_core_bench_quick_prints_every_row(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "core.py"), "--quick", "--out", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=230)
+    assert done.returncode == 0, done.stderr[-4000:]
+    for row in ROWS:
+        assert row in done.stdout, f"missing row {row!r} in:\n{done.stdout}"
+    assert (tmp_path / "core.md").read_text() == done.stdout
