@@ -23,11 +23,12 @@ def serve_acp() -> int:
 
 
 async def _serve(stdin: BinaryIO, stdout: BinaryIO) -> NoReturn:
+    from ..writer import ThreadedWriter
     from .door import AcpDoor
-    from .stdio import LineReader, ThreadedWriter
+    from .stdio import LineReader
 
     loop = asyncio.get_running_loop()
-    writer = ThreadedWriter(stdout)
+    writer = ThreadedWriter(stdout, name="tandem-acp-writer")
     door = AcpDoor(writer.write)
     done = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,10 +1,9 @@
-"""The ACP door's stdio: a reader thread that hands lines to the loop and a writer thread the loop never waits on."""
+"""The ACP door's input: a reader thread that hands lines to the loop (the output is doors/writer.py's)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import queue
 import threading
 from typing import BinaryIO, Callable
 
@@ -83,53 +82,3 @@ class LineReader:
             self._on_line(line)
         self._on_eof()
 
-
-class ThreadedWriter:
-    """Queues encoded messages and writes them from a thread, joining whatever queued up into one write.
-
-    A client that stops reading (a busy editor) must not freeze the event loop and with it every session:
-    the loop only enqueues; the thread is the one that blocks."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-        self._queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        self._closed = False
-        self.bytes_written = 0
-        self._thread = threading.Thread(target=self._run, name="tandem-acp-writer", daemon=True)
-        self._thread.start()
-
-    def write(self, data: bytes) -> None:
-        if not self._closed:
-            self._queue.put(data)
-
-    def close(self, timeout: float = 5) -> None:
-        """Flush what is queued (waiting at most `timeout`) and stop the thread."""
-        if not self._closed:
-            self._closed = True
-            self._queue.put(None)
-            self._thread.join(timeout=timeout)
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            batch, done = ([], True) if item is None else ([item], False)
-            while not done:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    done = True
-                else:
-                    batch.append(more)
-            if batch:
-                data = b"".join(batch)
-                try:
-                    self._stream.write(data)
-                    self._stream.flush()
-                except (OSError, ValueError):
-                    log.warning("client output closed; dropping messages")
-                    return
-                self.bytes_written += len(data)
-            if done:
-                return

@@ -17,7 +17,7 @@ from pygls.protocol.json_rpc import JsonRPCNotification, JsonRPCRequestMessage, 
 
 from ... import __version__
 from ..common import max_message_bytes
-from .transport import ThreadedWriter, frame
+from ..writer import ThreadedWriter
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +191,10 @@ class TandemServer(LanguageServer):
             log.warning("a notification failed: %s", error)
             return
         super().report_server_error(error, source)
+
+
+def frame(body: bytes) -> bytes:
+    return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
 
 
 class BoundedInput:
