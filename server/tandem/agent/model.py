@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 import msgspec
 
+from .sdk_import import import_sdk
+
 
 class ModelError(Exception):
     """The model call failed for good (after bounded retries); the message is shown to the user."""
@@ -92,7 +94,7 @@ class AnthropicModel:
         if not self.api_key:
             raise MissingApiKey("No Anthropic API key: set ANTHROPIC_API_KEY in the server's environment.")
         if self._client is None:
-            import anthropic  # lazy: about 1 s, never before `initialize` is answered
+            anthropic = import_sdk()  # never before `initialize` is answered
 
             self._client = anthropic.AsyncAnthropic(
                 api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=self.retry.request_timeout
@@ -101,14 +103,12 @@ class AnthropicModel:
 
     async def warm(self) -> None:
         """Import the SDK off the event loop so the first prompt does not pay for it."""
-        import importlib
-
-        await asyncio.to_thread(importlib.import_module, "anthropic")
+        await asyncio.to_thread(import_sdk)
         if self.api_key:
             self.client()
 
     async def stream(self, request: ModelRequest, sink: StreamSink) -> ModelReply:
-        import anthropic
+        anthropic = import_sdk()
         import httpx2  # the SDK's transport: a connection dropped mid-stream surfaces as its error, unwrapped
 
         started = time.monotonic()
