@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+
+import pytest
 
 from tandem.agent.fake_api import Reply, Text, ToolUse
 
@@ -95,3 +98,30 @@ async def test_edit_permission_carries_an_acp_diff(tandem, fake_api, workspace):
     assert diff["type"] == "diff" and diff["path"] == str(path)
     assert "Hello" in diff["oldText"] and "Hi" in diff["newText"]
     assert "return f'Hi, {name}!'" in path.read_text()
+
+
+@pytest.mark.parametrize("late", ["result", "cancelled"])
+async def test_a_late_answer_to_a_withdrawn_permission_request_is_quiet(tandem, fake_api, workspace, capfd, late):
+    """session/cancel withdraws the pending prompt ($/cancelRequest); the client's answer may still come (the user
+    clicked first, or the client answers -32800): expected, so the server logs no warning and no traceback."""
+    tandem.permission_hold = asyncio.Event()
+    tandem.permission_answers.append(allow())
+    withdrawn: list = []
+    if late == "result":  # a client that ignores $/cancelRequest and answers when the user clicks
+        tandem.client.protocol._handle_cancel_notification = withdrawn.append
+    fake_api.enqueue(Reply(blocks=[ToolUse("Bash", {"command": "touch never-run"})]))
+    sid = await tandem.new_session(workspace)
+    prompt = asyncio.ensure_future(tandem.prompt(sid, "run it"))
+    await tandem.wait_for(lambda: tandem.permission_requests)
+    tandem.notify("session/cancel", {"sessionId": sid})
+    assert (await prompt) == {"stopReason": "cancelled"}
+    if late == "result":
+        await tandem.wait_for(lambda: withdrawn)
+        tandem.permission_hold.set()  # the answer goes out now, after the server withdrew the request
+    await asyncio.sleep(0.3)
+    assert (await tandem.request("_tandem/info", {}))["version"]  # read after the late answer: it was handled
+    await tandem.stop()
+    await asyncio.sleep(0.1)
+    err = capfd.readouterr().err
+    assert "unknown message id" not in err and "Traceback" not in err, err
+    assert not (workspace / "never-run").exists()

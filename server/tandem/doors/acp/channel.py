@@ -11,17 +11,17 @@ from tandem_protocol import (
     ClientCapabilities,
     ReadTextFileRequest,
     RequestPermissionRequest,
-    RequestPermissionResponse,
     SessionNotification,
     WriteTextFileRequest,
 )
 
+from ..permissions import AsksPermission
 from .rpc import Peer, RpcFailure
 
 log = logging.getLogger(__name__)
 
 
-class AcpChannel:
+class AcpChannel(AsksPermission):
     """Talks to an ACP client. Reads and writes go through the client (`fs/*`) when it says it serves them,
     so the agent sees unsaved buffers and the client's review UI shows the agent's writes."""
 
@@ -41,17 +41,10 @@ class AcpChannel:
     def send_update(self, session_id: str, update: Any) -> None:
         self.peer.notify("session/update", SessionNotification(session_id=session_id, update=update))
 
-    async def request_permission(self, request: RequestPermissionRequest) -> RequestPermissionResponse | None:
-        try:
-            result = await self.peer.request("session/request_permission", request)
-        except (RpcFailure, ConnectionError) as e:  # no answer is no permission; the model is told why
-            log.warning("permission request failed: %s", e)
-            return None
-        try:
-            return msgspec.convert(result, RequestPermissionResponse)
-        except msgspec.ValidationError as e:
-            log.warning("bad permission answer %.300r: %s", result, e)
-            return None
+    _no_answer = (RpcFailure, ConnectionError)
+
+    async def _ask(self, request: RequestPermissionRequest) -> Any:
+        return await self.peer.request("session/request_permission", request)  # cancelled: $/cancel_request
 
     async def write_open_buffer(self, path: Path, new_text: str, old_text: str | None) -> bool:
         return False  # ACP has no open-buffer edits; write_text_file covers them

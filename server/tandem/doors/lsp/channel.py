@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 from lsprotocol import types
-from tandem_protocol import RequestPermissionRequest, RequestPermissionResponse
+from tandem_protocol import RequestPermissionRequest
 
 from ...edits.diff import compute_hunks, hunks_to_text_edits
+from ..permissions import AsksPermission
 
 if TYPE_CHECKING:
     from .server import TandemServer
@@ -31,7 +31,7 @@ class _UpdateParams(msgspec.Struct, rename="camel"):
     update: Any
 
 
-class LspChannel:
+class LspChannel(AsksPermission):
     """Talks to the editor over the LSP connection."""
 
     def __init__(self, server: TandemServer) -> None:
@@ -49,24 +49,9 @@ class LspChannel:
         body = _encode(_Notification("2.0", "session/update", _UpdateParams(session_id, update)))
         self.server.protocol.send_raw(body)
 
-    async def request_permission(self, request: RequestPermissionRequest) -> RequestPermissionResponse | None:
-        protocol = self.server.protocol
-        msg_id = f"perm-{id(request)}-{asyncio.get_running_loop().time()}"
-        future = protocol.send_request_async("session/request_permission", msgspec.to_builtins(request), msg_id=msg_id)
-        try:
-            result = await future
-        except asyncio.CancelledError:
-            protocol._request_futures.pop(msg_id, None)  # its late answer must not land on a cancelled future
-            protocol.notify("$/cancelRequest", types.CancelParams(id=msg_id))  # the editor can dismiss its prompt
-            raise
-        except Exception as e:  # the client failed to answer: treat as a rejection, say why
-            log.warning("permission request failed: %s", e)
-            return None
-        try:
-            return msgspec.convert(result, RequestPermissionResponse)
-        except msgspec.ValidationError as e:
-            log.warning("bad permission answer %r: %s", result, e)
-            return None
+    async def _ask(self, request: RequestPermissionRequest) -> Any:
+        return await self.server.protocol.request_withdrawable("session/request_permission",
+                                                               msgspec.to_builtins(request), prefix="perm")
 
     def pending_hunks(self, params: Any) -> None:
         """`_tandem/hunks` for rich clients' decorations, and a code lens refresh for every LSP client."""

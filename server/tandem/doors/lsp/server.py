@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 import logging
 import sys
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS, INTERNAL_ERROR = -32700, -32600, -32602, -32603
 HEADER_LINE_LIMIT = 65536  # a header line longer than this is read (and ignored) in pieces: memory stays bounded
+WITHDRAWN_KEPT = 1024  # ids of withdrawn requests remembered, so that a late answer to one is dropped quietly
 
 
 def _plain(obj: dict[str, Any], cls: type) -> Any:
@@ -53,6 +56,37 @@ class TandemProtocol(LanguageServerProtocol):
 
     acp_result: dict[str, Any] = {}
     acp_params: dict[str, Any] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._withdrawable_ids = itertools.count(1)
+        self._withdrawn: dict[str, None] = {}  # oldest first, at most WITHDRAWN_KEPT
+
+    # ---- requests to the client that the server may withdraw ---------------------------------------
+
+    async def request_withdrawable(self, method: str, params: Any, prefix: str = "req") -> Any:
+        """Send a request and wait for its result. Cancelling the caller withdraws it: `$/cancelRequest` lets the
+        client dismiss what it shows (a permission prompt), and the client's late answer is dropped quietly."""
+        msg_id = f"{prefix}-{next(self._withdrawable_ids)}"
+        future = self.send_request_async(method, params, msg_id=msg_id)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if self._request_futures.pop(msg_id, None) is not None:  # unanswered: a late answer must not land
+                self._result_types.pop(msg_id, None)
+                self._withdrawn[msg_id] = None
+                if len(self._withdrawn) > WITHDRAWN_KEPT:
+                    del self._withdrawn[next(iter(self._withdrawn))]
+                self.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+            raise
+
+    def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        """A late answer to a withdrawn request is expected (the client answered, or answered -32800, before it
+        saw `$/cancelRequest`): dropped without pygls's "response to unknown message id" warning."""
+        if isinstance(msg_id, str) and self._withdrawn.pop(msg_id, 0) is None:
+            log.debug("late answer to withdrawn request %s dropped", msg_id)
+            return
+        super()._handle_response(msg_id, result, error)
 
     # ---- bad input gets a clear answer and changes nothing (pygls would drop most of it silently) ----------
 
