@@ -92,12 +92,22 @@ class AgentService:
 
     # ---- helpers ------------------------------------------------------------------------------
 
-    def workspace(self, cwd: str) -> Workspace:
+    @staticmethod
+    def project_root(cwd: str) -> str:
+        """`cwd` resolved, or InvalidParams (changing nothing) unless it is an existing folder other than the
+        filesystem's root: a session's folder gets a watcher on every directory below it."""
         if not os.path.isabs(cwd):
             raise InvalidParams(f"cwd must be an absolute path, got {cwd!r}")
         if not os.path.isdir(cwd):
-            raise InvalidParams(f"cwd is not a directory: {cwd}")
-        key = str(Path(cwd).resolve())
+            missing = "" if os.path.exists(cwd) else " (it does not exist)"
+            raise InvalidParams(f"cwd is not a directory: {cwd}{missing}")
+        root = Path(cwd).resolve()
+        if root == Path(root.anchor):
+            raise InvalidParams(f"cwd is the filesystem root ({root}): open a project folder instead")
+        return str(root)
+
+    def workspace(self, cwd: str) -> Workspace:
+        key = self.project_root(cwd)
         if key not in self._workspaces:
             self._workspaces[key] = Workspace(key, self.buffers)
             self._watch(self._workspaces[key])
@@ -161,8 +171,8 @@ class AgentService:
         return NewSessionResponse(session_id=session_id, modes=config.mode_state(), config_options=config.options())
 
     async def _open(self, session_id: str, cwd: str, replay: bool) -> LoadSessionResponse:
-        if os.path.isabs(cwd) and os.path.isdir(cwd) and session_id not in self.sessions and \
-                not self.store.exists(str(Path(cwd).resolve()), session_id):  # before a watcher starts on cwd
+        root = self.project_root(cwd)
+        if session_id not in self.sessions and not self.store.exists(root, session_id):  # before a watcher starts
             raise NotFound(f"Unknown session: {session_id!r} (no stored session in {cwd})")
         ws = self.workspace(cwd)
         live = self.sessions.get(session_id)

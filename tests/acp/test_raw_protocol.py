@@ -134,3 +134,19 @@ async def test_stray_notifications_and_responses_are_ignored(raw):
     listed = await raw.call("session/list", {})  # the first answer after them is this one
     assert listed["id"] == raw.next_id and "sessions" in listed["result"]
 
+
+
+async def test_a_cwd_that_is_not_a_project_folder_is_refused_and_changes_nothing(raw, workspace):
+    """The filesystem root would put a watcher on the whole disk; a file or a missing folder is no project."""
+    before = (await raw.call("session/list", {}))["result"]["sessions"]
+    for cwd in ("/", "//", "/tmp/.."):
+        assert "open a project folder" in error_of(await raw.call("session/new", {"cwd": cwd, "mcpServers": []}),
+                                                   -32602)
+        for method in ("session/load", "session/resume"):
+            reply = await raw.call(method, {"sessionId": "ses_x", "cwd": cwd, "mcpServers": []})
+            assert "open a project folder" in error_of(reply, -32602)
+    assert "not a directory" in error_of(await raw.call("session/new", {"cwd": str(workspace / "README.md"),
+                                                                        "mcpServers": []}), -32602)
+    missing = error_of(await raw.call("session/new", {"cwd": str(workspace / "gone"), "mcpServers": []}), -32602)
+    assert "does not exist" in missing
+    assert (await raw.call("session/list", {}))["result"]["sessions"] == before

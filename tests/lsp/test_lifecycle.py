@@ -87,6 +87,11 @@ async def test_config_options(tandem, fake_api, workspace):
     ("session/prompt", {"sessionId": 42, "prompt": "x"}, -32602, "invalid params"),
     ("session/new", {"cwd": "relative/path", "mcpServers": []}, -32602, "absolute"),
     ("session/new", {"cwd": "/definitely/not/here", "mcpServers": []}, -32602, "not a directory"),
+    ("session/new", {"cwd": "/", "mcpServers": []}, -32602, "open a project folder"),
+    ("session/new", {"cwd": "/tmp/..", "mcpServers": []}, -32602, "filesystem root"),
+    ("session/load", {"sessionId": "nope", "cwd": "/", "mcpServers": []}, -32602, "open a project folder"),
+    ("session/resume", {"sessionId": "nope", "cwd": "//", "mcpServers": []}, -32602, "open a project folder"),
+    ("session/load", {"sessionId": "nope", "cwd": "/definitely/not/here", "mcpServers": []}, -32602, "not exist"),
     ("session/set_mode", {"sessionId": "nope", "modeId": "plan"}, -32002, "Unknown session"),
     ("session/load", {"sessionId": "nope", "cwd": "/tmp", "mcpServers": []}, -32002, "Unknown session"),
     ("no/such/method", {}, -32601, ""),
@@ -128,3 +133,11 @@ async def test_tool_input_that_fails_validation_is_reported_to_the_model(tandem,
     await tandem.prompt(sid, "read")
     result = fake_api.requests[1].body["messages"][-1]["content"][0]
     assert result["is_error"] and "Invalid input for Read" in result["content"]
+
+
+async def test_a_file_or_the_root_as_cwd_is_refused_and_changes_nothing(tandem, workspace):
+    for cwd in (str(workspace / "README.md"), "/"):
+        with pytest.raises(JsonRpcException) as info:
+            await tandem.request("session/new", {"cwd": cwd, "mcpServers": []})
+        assert info.value.code == -32602
+    assert (await tandem.request("session/list", {}))["sessions"] == []
