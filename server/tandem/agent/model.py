@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -89,23 +90,23 @@ class AnthropicModel:
         self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
         self.retry = retry or RetryPolicy()
         self._client: Any = None
+        self._client_lock = threading.Lock()
 
     def client(self) -> Any:
         if not self.api_key:
             raise MissingApiKey("No Anthropic API key: set ANTHROPIC_API_KEY in the server's environment.")
-        if self._client is None:
-            anthropic = import_sdk()  # never before `initialize` is answered
-
-            self._client = anthropic.AsyncAnthropic(
-                api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=self.retry.request_timeout
-            )
+        with self._client_lock:  # warm() may be building it in a thread while a prompt asks for it
+            if self._client is None:
+                self._client = import_sdk().AsyncAnthropic(
+                    api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=self.retry.request_timeout
+                )
         return self._client
 
-    async def warm(self) -> None:
-        """Import the SDK off the event loop so the first prompt does not pay for it."""
+    async def warm(self, *, client: bool = True) -> None:
+        """Import the SDK (and build the client) off the event loop so the first prompt does not pay for it."""
         await asyncio.to_thread(import_sdk)
-        if self.api_key:
-            self.client()
+        if client and self.api_key and self._client is None:
+            await asyncio.to_thread(self.client)
 
     async def stream(self, request: ModelRequest, sink: StreamSink) -> ModelReply:
         anthropic = import_sdk()
