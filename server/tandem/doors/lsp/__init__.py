@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 
 def serve() -> None:
+    # No collections while pygls, lsprotocol and the converter's hooks load (tens of thousands of objects that all
+    # live as long as the process); then freeze them, so later collections never walk them again.
+    gc.disable()
     from lsprotocol import types
     from tandem_protocol import PROTOCOL_VERSION
 
@@ -33,6 +37,8 @@ def serve() -> None:
         if core.service is not None:
             await core.service.shutdown()
 
+    gc.freeze()
+    gc.enable()
     server.start_stdio()
 
 
