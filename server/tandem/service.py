@@ -418,6 +418,8 @@ def _hunks(old: str, new: str):
 
 
 def _revert_result(reverted: list[str], conflicts: dict[str, str]) -> RevertResult:
+    if not reverted and not conflicts:
+        return RevertResult(reverted=[], conflicts=[], message="Nothing to revert: those changes are already undone.")
     parts = [f"Restored {len(reverted)} file(s)."] + list(conflicts.values())
     return RevertResult(reverted=reverted, conflicts=list(conflicts), message=" ".join(parts))
 

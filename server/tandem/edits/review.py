@@ -23,22 +23,49 @@ class AgentChange(msgspec.Struct, kw_only=True):
         return compute_hunks(self.before or "", self.after)
 
 
+class HunksReverted(msgspec.Struct, kw_only=True):
+    """Agent hunks a revert or rewind put back: (index of their change in the log, hunk id)."""
+
+    hunks: list[tuple[int, str]]
+
+
 @dataclass
 class UndoPlan:
     """What undoing some agent changes would write: new texts per path (None: delete), and the conflicts."""
 
     texts: dict[str, str | None] = field(default_factory=dict)
     conflicts: dict[str, str] = field(default_factory=dict)  # path -> why
+    undone: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # path -> the hunks it puts back
+
+    def merge(self, other: UndoPlan) -> None:
+        self.texts.update(other.texts)
+        self.conflicts.update(other.conflicts)
+        self.undone.update(other.undone)
 
 
 class ReviewLog:
-    """Every agent change of one session, in order; persisted by the session, rebuilt on load."""
+    """Every agent change of one session, in order, and which of their hunks were reverted since; persisted by the
+    session (both kinds of entry, in order), rebuilt on load."""
 
-    def __init__(self, changes: list[AgentChange] | None = None) -> None:
-        self.changes: list[AgentChange] = list(changes or [])
+    def __init__(self, entries: list[AgentChange | HunksReverted] | None = None) -> None:
+        self.changes: list[AgentChange] = []
+        self.reverted: set[tuple[int, str]] = set()
+        for entry in entries or []:
+            if isinstance(entry, HunksReverted):
+                self.reverted.update((int(i), str(h)) for i, h in entry.hunks)
+            else:
+                self.changes.append(entry)
 
     def record(self, change: AgentChange) -> None:
         self.changes.append(change)
+
+    def mark_reverted(self, hunks: list[tuple[int, str]]) -> HunksReverted:
+        """Remember hunks as put back (a second revert of them is then nothing to do); the entry to persist."""
+        self.reverted.update(hunks)
+        return HunksReverted(hunks=sorted(set(hunks)))
+
+    def _of(self, path: str, since_turn: int = 0) -> list[tuple[int, AgentChange]]:
+        return [(i, c) for i, c in enumerate(self.changes) if c.path == path and c.turn >= since_turn]
 
     def paths(self) -> list[str]:
         seen: dict[str, None] = {}
@@ -54,37 +81,38 @@ class ReviewLog:
         return sorted({c.turn for c in self.changes if c.path == path})
 
     def agent_hunks(self, path: str) -> list[Hunk]:
-        return [h for c in self.changes if c.path == path for h in c.hunks()]
+        """The agent's hunks in `path` that are still in effect (not reverted)."""
+        return [h for i, c in self._of(path) for h in c.hunks() if (i, h.id) not in self.reverted]
 
     def plan_revert(self, path: str, current: str | None, hunk_ids: list[str] | None = None) -> UndoPlan:
         """Undo the agent's hunks in `path` (the named ones, or all), newest change first, over `current`."""
-        changes = [c for c in self.changes if c.path == path]
-        return self._undo(path, current, changes, None if hunk_ids is None else set(hunk_ids))
+        return self._undo(path, current, self._of(path), None if hunk_ids is None else set(hunk_ids))
 
     def plan_rewind(self, turn: int, read_current) -> UndoPlan:
         """Undo every change from `turn` on, in every file; `read_current(path)` gives a file's text now."""
         plan = UndoPlan()
         for path in self.paths():
-            changes = [c for c in self.changes if c.path == path and c.turn >= turn]
+            changes = self._of(path, since_turn=turn)
             if changes:
-                sub = self._undo(path, read_current(path), changes, None)
-                plan.texts.update(sub.texts)
-                plan.conflicts.update(sub.conflicts)
+                plan.merge(self._undo(path, read_current(path), changes, None))
         return plan
 
-    def _undo(self, path: str, current: str | None, changes: list[AgentChange], ids: set[str] | None) -> UndoPlan:
+    def _undo(self, path: str, current: str | None, changes: list[tuple[int, AgentChange]],
+              ids: set[str] | None) -> UndoPlan:
         plan = UndoPlan()
         if ids is not None:
-            known = {h.id for c in changes for h in c.hunks()}
+            known = {h.id for _, c in changes for h in c.hunks()}
             unknown = ids - known
             if unknown:
                 plan.conflicts[path] = f"no agent hunk with id {', '.join(sorted(unknown))} in {path}"
                 return plan
-        text = current
-        for change in reversed(changes):
-            chosen = [h for h in change.hunks() if ids is None or h.id in ids]
+        text, undone = current, []
+        for index, change in reversed(changes):
+            chosen = [h for h in change.hunks()
+                      if (ids is None or h.id in ids) and (index, h.id) not in self.reverted]
             if not chosen:
                 continue
+            undone += [(index, h.id) for h in chosen]
             if text is None:
                 plan.conflicts[path] = f"{path} no longer exists"
                 return plan
@@ -103,6 +131,8 @@ class ReviewLog:
             text = result
         if text != current:
             plan.texts[path] = text
+        if undone:
+            plan.undone[path] = undone
         return plan
 
 

@@ -225,4 +225,9 @@ class EditFlow:
                     continue
             self.session.read_files.pop(path_str, None)
             done.append(path_str)
+        # what was put back (written now, or already as it was before the agent) is not put back twice
+        marks = [m for p, ms in plan.undone.items() if p in done or (p not in plan.texts and p not in plan.conflicts)
+                 for m in ms]
+        if marks:
+            self.session.log.change(self.review.mark_reverted(marks))
         return done

@@ -43,7 +43,7 @@ class StoredSession:
     updates: list[Any] = field(default_factory=list)  # SessionUpdate structs, in order
     history: list[dict[str, Any]] = field(default_factory=list)
     updated_at: float = 0.0
-    changes: list[Any] = field(default_factory=list)  # AgentChange records (review and rewind)
+    changes: list[Any] = field(default_factory=list)  # AgentChange and HunksReverted records, in order
     turns: list[dict[str, int]] = field(default_factory=list)  # where each turn began: messages, updates
 
 
@@ -155,7 +155,7 @@ class SessionStore:
                 elif kind == "title":
                     stored.title = record["title"]
                 elif kind == "change":
-                    stored.changes.append(_decode_change(_encode(record["c"])))
+                    stored.changes.append(_decode_change(record["c"]))
                 elif kind == "turn":
                     stored.turns.append({"n": record["n"], "messages": record["messages"],
                                          "updates": record["updates"]})
@@ -204,10 +204,11 @@ def _ends_torn(path: Path) -> bool:
         return False
 
 
-def _decode_change(data: bytes) -> Any:
-    from ..edits.review import AgentChange
+def _decode_change(record: Any) -> Any:
+    from ..edits.review import AgentChange, HunksReverted
 
-    return msgspec.json.decode(data, type=AgentChange)
+    kind = HunksReverted if isinstance(record, dict) and "hunks" in record else AgentChange
+    return msgspec.convert(record, type=kind)
 
 
 def _cut(stored: StoredSession, turn: int) -> None:
