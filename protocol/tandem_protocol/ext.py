@@ -81,15 +81,17 @@ class PendingHunksParams(Wire):
 
     uri: Annotated[str, D("file:// URI of the file.")]
     path: Annotated[str, D("Absolute path of the file.")]
-    session_id: Annotated[str, D("The session whose proposal it is.")]
+    session_id: Annotated[str, D("The session whose proposal it is; empty when proposals of several sessions wait on "
+                                 "this file (the hunks of all of them are listed).")]
     hunks: Annotated[list[HunkInfo], D("The hunks still waiting for a decision.")]
-    tool_call_id: Annotated[str | UnsetType, D("The Edit or Write tool call waiting on it.")] = UNSET
+    tool_call_id: Annotated[str | UnsetType, D("The Edit or Write tool call waiting on it (absent when several "
+                                               "do).")] = UNSET
 
 
 class HunkCommandArgs(Wire):
     """Argument of the `tandem.acceptHunks` / `tandem.rejectHunks` commands (workspace/executeCommand)."""
 
-    session_id: str
+    session_id: Annotated[str, D("The session whose hunks to decide; empty for every session's on this file.")]
     uri: Annotated[str, D("file:// URI of the file.")]
     hunk_ids: Annotated[list[str] | None | UnsetType, D("The hunks to decide; all pending ones when absent.")] = UNSET
 

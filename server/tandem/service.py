@@ -317,14 +317,15 @@ class AgentService:
             return
         pendings = self.pending.for_path(path)
         hunks = [hunk_info(h) for p in pendings for h in p.open_hunks()]
-        first = pendings[0] if pendings else None
+        sessions = {p.session_id for p in pendings}
+        # proposals of two sessions on one file: no session id, so that Accept All decides both, not the first's
         publish(PendingHunksParams(uri=Path(path).as_uri(), path=path, hunks=hunks,
-                                   session_id=first.session_id if first else "",
-                                   tool_call_id=first.tool_call_id if first else msgspec.UNSET))
+                                   session_id=sessions.pop() if len(sessions) == 1 else "",
+                                   tool_call_id=pendings[0].tool_call_id if len(pendings) == 1 else msgspec.UNSET))
 
     async def decide_hunks(self, session_id: str | None, path: str, hunk_ids: list[str] | None,
                            accept: bool) -> str | None:
-        return await self.pending.decide(session_id, path, hunk_ids, accept)
+        return await self.pending.decide(session_id or None, path, hunk_ids, accept)
 
     async def review_list(self, params: ReviewListParams) -> ReviewListResult:
         session = self.session(params.session_id)

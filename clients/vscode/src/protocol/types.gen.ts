@@ -226,6 +226,7 @@ export interface FileSystemCapabilities {
 
 /** Argument of the `tandem.acceptHunks` / `tandem.rejectHunks` commands (workspace/executeCommand). */
 export interface HunkCommandArgs {
+  /** The session whose hunks to decide; empty for every session's on this file. */
   sessionId: string;
   /** file:// URI of the file. */
   uri: string;
@@ -372,11 +373,11 @@ export interface PendingHunksParams {
   uri: string;
   /** Absolute path of the file. */
   path: string;
-  /** The session whose proposal it is. */
+  /** The session whose proposal it is; empty when proposals of several sessions wait on this file (the hunks of all of them are listed). */
   sessionId: string;
   /** The hunks still waiting for a decision. */
   hunks: HunkInfo[];
-  /** The Edit or Write tool call waiting on it. */
+  /** The Edit or Write tool call waiting on it (absent when several do). */
   toolCallId?: string;
 }
 

@@ -161,7 +161,7 @@
 
 ---Argument of the `tandem.acceptHunks` / `tandem.rejectHunks` commands (workspace/executeCommand).
 ---@class tandem.HunkCommandArgs
----@field sessionId string
+---@field sessionId string The session whose hunks to decide; empty for every session's on this file.
 ---@field uri string file:// URI of the file.
 ---@field hunkIds? string[] The hunks to decide; all pending ones when absent.
 
@@ -262,9 +262,9 @@
 ---@class tandem.PendingHunksParams
 ---@field uri string file:// URI of the file.
 ---@field path string Absolute path of the file.
----@field sessionId string The session whose proposal it is.
+---@field sessionId string The session whose proposal it is; empty when proposals of several sessions wait on this file (the hunks of all of them are listed).
 ---@field hunks tandem.HunkInfo[] The hunks still waiting for a decision.
----@field toolCallId? string The Edit or Write tool call waiting on it.
+---@field toolCallId? string The Edit or Write tool call waiting on it (absent when several do).
 
 ---`_meta.tandem` of a permission answer: partial accept, the user's own text, a note to the model.
 ---@class tandem.PermissionAnswerExtras
