@@ -53,6 +53,7 @@ from .errors import InvalidParams, InvalidRequest, NotFound
 from .handlers import HANDLERS  # noqa: F401  (re-exported for the doors)
 from .safety.modes import announce, restrict_modes
 from .safety.permissions import Policy, policy_for
+from .safety.sandbox import detect_in_background
 from .sessions import commands
 from .sessions.channel import ClientChannel
 from .edits.diff import to_unified
@@ -74,6 +75,7 @@ class AgentService:
     def __init__(self, channel: ClientChannel, *, model: Model | None = None, store: SessionStore | None = None,
                  policy_factory: Callable[[Path], Policy] = policy_for, buffers: dict[str, Buffer] | None = None) -> None:
         self.channel = channel
+        detect_in_background()
         self.model = model or AnthropicModel()
         self.store = store or SessionStore()
         self.policy_factory = policy_factory

@@ -302,6 +302,12 @@ def detect() -> tuple[Sandbox | None, str]:
         return _detected
 
 
+def detect_in_background() -> None:
+    """Start the probe on a thread (it waits on a bwrap process, off the GIL) so that the first session need not."""
+    if _detected is None:
+        threading.Thread(target=detect, name="tandem-sandbox-probe", daemon=True).start()
+
+
 def reset_detection() -> None:
     """Forget the probe (tests)."""
     global _detected
