@@ -33,8 +33,9 @@ def test_stream_json_prints_one_update_per_line(server_env, fake_api, workspace)
     fake_api.enqueue(Reply.text("Hello there", chunk=2))
     out = run_ask(server_env, workspace, "hi", "--output", "stream-json")
     assert out.returncode == 0, out.stderr
-    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    *lines, result = [json.loads(line) for line in out.stdout.splitlines()]
     assert all("sessionId" in line and "sessionUpdate" in line["update"] for line in lines)
+    assert result == {"type": "result", "sessionId": lines[0]["sessionId"], "stopReason": "end_turn", "isError": False}
     text = "".join(u["update"]["content"]["text"] for u in lines
                    if u["update"]["sessionUpdate"] == "agent_message_chunk")
     assert text == "Hello there"
