@@ -7,9 +7,12 @@ import logging
 
 
 def serve() -> None:
-    # No collections while pygls, lsprotocol and the converter's hooks load (tens of thousands of objects that all
-    # live as long as the process); then freeze them, so later collections never walk them again.
-    gc.disable()
+    # Fewer collections while pygls, lsprotocol and the converter's hooks load (tens of thousands of objects that
+    # all live as long as the process), then freeze them, so later collections never walk them again. Measured
+    # here: about 25 ms off spawn to `initialize`. Not gc.disable(): that saves 40 ms but keeps the cyclic garbage
+    # of the import (attrs replacing each slotted class) until later, and idle RSS grows by 10 MiB.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(10_000, 1_000, 100_000)
     from lsprotocol import types
     from tandem_protocol import PROTOCOL_VERSION
 
@@ -37,8 +40,8 @@ def serve() -> None:
         if core.service is not None:
             await core.service.shutdown()
 
+    gc.set_threshold(*thresholds)
     gc.freeze()
-    gc.enable()
     server.start_stdio()
 
 
