@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import threading
 import time
@@ -91,22 +92,51 @@ class AnthropicModel:
         self.retry = retry or RetryPolicy()
         self._client: Any = None
         self._client_lock = threading.Lock()
+        self._tls: concurrent.futures.Future[Any] | None = None
 
     def client(self) -> Any:
         if not self.api_key:
             raise MissingApiKey("No Anthropic API key: set ANTHROPIC_API_KEY in the server's environment.")
         with self._client_lock:  # warm() may be building it in a thread while a prompt asks for it
             if self._client is None:
-                self._client = import_sdk().AsyncAnthropic(
-                    api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=self.retry.request_timeout
+                anthropic = import_sdk()
+                extra: dict[str, Any] = {}
+                if self._tls is not None:
+                    try:
+                        extra["http_client"] = anthropic.DefaultAsyncHttpxClient(verify=self._tls.result(timeout=30))
+                    except Exception:  # noqa: BLE001  (the SDK then builds its own, as without warm-up)
+                        pass
+                self._client = anthropic.AsyncAnthropic(
+                    api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=self.retry.request_timeout,
+                    **extra,
                 )
         return self._client
 
     async def warm(self, *, client: bool = True) -> None:
         """Import the SDK (and build the client) off the event loop so the first prompt does not pay for it."""
+        if client and self.api_key and self._client is None:
+            self._build_tls_context()
         await asyncio.to_thread(import_sdk)
         if client and self.api_key and self._client is None:
             await asyncio.to_thread(self.client)
+
+    def _build_tls_context(self) -> None:
+        """Load the CA certificates (20-40 ms, mostly OpenSSL with the GIL released) on a thread of their own, beside
+        the SDK import, instead of after it; the context is the one the SDK's transport would build itself."""
+        if self._tls is not None:
+            return
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self._tls = future
+
+        def build() -> None:
+            try:
+                import httpx2
+
+                future.set_result(httpx2.create_ssl_context())
+            except BaseException as e:  # noqa: BLE001  (reported to client(), which falls back)
+                future.set_exception(e)
+
+        threading.Thread(target=build, name="tandem-tls", daemon=True).start()
 
     async def stream(self, request: ModelRequest, sink: StreamSink) -> ModelReply:
         anthropic = import_sdk()
