@@ -32,6 +32,7 @@ from tandem_protocol import (
 
 from .safety.permissions import policy_for
 from .safety.rules import BadRule, Rule
+from .safety.sandbox import detect_in_background
 from .tools.base import PermissionAsk
 
 _encode = msgspec.json.Encoder().encode
@@ -100,6 +101,7 @@ def run_ask(prompt: str | None, *, output: str, mode: str, allow: list[str], cwd
         return 2
     if model:
         os.environ["TANDEM_MODEL"] = model
+    detect_in_background()  # the sandbox probe waits on a bwrap process (~10-20 ms): overlap it with the imports
     lines = _StdinLines() if input_format == "stream-json" else None
     return asyncio.run(_ask(prompt or "", lines, output, mode, rules, os.path.abspath(cwd or os.getcwd())))
 
