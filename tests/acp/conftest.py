@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 import pytest
 import pytest_asyncio
 
 from tandem.agent.fake_api import FakeAnthropic
+from tests.servers import server_environ
 
 from .harness import AcpHarness
 
@@ -29,15 +26,7 @@ def _fresh_fake(fake_api):
 
 @pytest.fixture(scope="module")
 def acp_env(tmp_path_factory: pytest.TempPathFactory, fake_api: FakeAnthropic) -> dict[str, str]:
-    home = tmp_path_factory.mktemp("acp-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
-    env.update({"XDG_STATE_HOME": str(home / "state"), "XDG_CONFIG_HOME": str(home / "config"),
-                "ANTHROPIC_BASE_URL": fake_api.base_url, "ANTHROPIC_API_KEY": "test-key",
-                "TANDEM_MODEL": "claude-sonnet-5-5", "PYTHONUNBUFFERED": "1"})
-    # Compiled modules kept outside the repo: without them every server start recompiles the model SDK.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "tandem-test-pycache"))
-    return env
+    return server_environ(tmp_path_factory.mktemp("acp-home"), fake_api.base_url, PYTHONUNBUFFERED="1")
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import pytest_asyncio
 
-from .harness import TandemClient
+from .harness import running_tandem
 
 
 @pytest_asyncio.fixture
 async def tandem(server_env, workspace):
-    client = TandemClient(server_env)
-    await client.start(root=workspace)
-    try:
+    async with running_tandem(server_env, workspace) as client:
         yield client
-    finally:
-        await client.stop()
-    assert client.schema_errors == [], "messages that break the ACP schema:\n" + "\n".join(client.schema_errors)

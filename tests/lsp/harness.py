@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Callable
 
@@ -161,6 +163,19 @@ class TandemClient:
                 record = calls.setdefault(u["toolCallId"], {})
                 record.update({k: v for k, v in u.items() if k != "sessionUpdate"})
         return calls
+
+
+@asynccontextmanager
+async def running_tandem(env: dict[str, str], root: Path) -> AsyncIterator[TandemClient]:
+    """A started and initialized `tandem serve`; stopped afterwards, when every ACP message it sent must have
+    conformed to the official schema."""
+    client = TandemClient(env)
+    await client.start(root=root)
+    try:
+        yield client
+    finally:
+        await client.stop()
+    assert client.schema_errors == [], "messages that break the ACP schema:\n" + "\n".join(client.schema_errors)
 
 
 class Editor:

@@ -5,13 +5,18 @@ runs in about two to three minutes on two cores; `-m "not reliability"` leaves i
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
-from tests.lsp.harness import TandemClient
+from tandem.agent.fake_api import FakeAnthropic
+from tests.lsp.harness import TandemClient, running_tandem
+from tests.servers import fast_start
+
+from .rawclient import RawClient
+
+__all__ = ["TandemClient", "fast_start"]  # for the tests that start servers of their own
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -25,14 +30,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.reliability)
 
 
-def fast_start(env: dict[str, str]) -> dict[str, str]:
-    """Compiled modules kept outside the repo, so each server start does not recompile the model SDK."""
-    env = dict(env)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "tandem-test-pycache"))
-    return env
-
-
 @pytest.fixture
 def rel_env(server_env: dict[str, str]) -> dict[str, str]:
     return fast_start({**server_env, "TANDEM_RETRY_MAX_DELAY": "0.05", "TANDEM_RETRY_BUDGET": "2"})
@@ -40,10 +37,23 @@ def rel_env(server_env: dict[str, str]) -> dict[str, str]:
 
 @pytest_asyncio.fixture
 async def lsp(rel_env, workspace):
-    client = TandemClient(rel_env)
-    await client.start(root=workspace)
-    try:
+    async with running_tandem(rel_env, workspace) as client:
         yield client
-    finally:
-        await client.stop()
-    assert client.schema_errors == [], "messages that break the ACP schema:\n" + "\n".join(client.schema_errors)
+
+
+@pytest.fixture(scope="module")
+def fake_module_api():
+    """One fake Anthropic API for a module's long-lived servers (the fuzzers')."""
+    with FakeAnthropic() as fake:
+        yield fake
+
+
+@pytest.fixture
+def raw_clients():
+    """Raw clients a test starts (append them): killed if still running, and stopped, when the test ends."""
+    started: list[RawClient] = []
+    yield started
+    for client in started:
+        if client.alive:
+            client.proc.kill()
+        client.stop()

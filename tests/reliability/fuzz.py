@@ -13,10 +13,15 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
+
+from tests.servers import server_environ
 
 from .rawclient import RawClient
 
@@ -249,3 +254,40 @@ def warm_up(client: RawClient, cwd: Any) -> None:
     KNOWN_SESSIONS.append(session)
     prompt = {"sessionId": session, "prompt": [{"type": "text", "text": "hi"}]}
     assert client.result("session/prompt", prompt, timeout=60)["stopReason"] == "end_turn"
+
+
+def fuzz_home(home: Path, base_url: str) -> tuple[dict[str, str], Path]:
+    """A fuzzed server's environment (none of the developer's TANDEM_ settings, one retry at most) and its
+    workspace, both under `home`."""
+    workspace = home / "project"
+    workspace.mkdir()
+    (workspace / "README.md").write_text("# fuzz\n")
+    return server_environ(home, base_url, drop=("ANTHROPIC_", "TANDEM_"), TANDEM_RETRY_BUDGET="1"), workspace
+
+
+@contextmanager
+def fuzzing(client: RawClient, cwd: Path, stop: Callable[[], int | None], stderr: Path,
+            checkpoint_every: int = 500) -> Iterator[Fuzzer]:
+    """A Fuzzer on an initialized client, after a warm-up turn and two checkpoints (the second is the memory
+    baseline); afterwards the server must end cleanly (`stop()` returns 0; else its stderr's tail is shown)."""
+    fuzz = Fuzzer(client, str(cwd), checkpoint_every=checkpoint_every)
+    warm_up(client, cwd)
+    fuzz.checkpoint()
+    fuzz.checkpoint()
+    yield fuzz
+    code = stop()
+    assert code == 0, stderr.read_text()[-3000:]
+
+
+def books_balance(fuzzer: Fuzzer, door: str, rss_growth_mib: float) -> None:
+    """After the fuzzing: every message got exactly what it should, the server still serves, and its memory grew
+    by less than `rss_growth_mib` over the baseline."""
+    fuzzer.checkpoint()
+    fuzzer.settle()
+    baseline, peak = fuzzer.rss[1], max(fuzzer.rss)
+    print(" ".join(f"{r:.0f}" for r in fuzzer.rss))
+    print(f"\n{door}: fuzzed {fuzzer.sent} messages ({fuzzer.bytes_sent / 2**20:.1f} MiB): "
+          f"{sorted(fuzzer.kinds.items())}; RSS {baseline:.1f} -> peak {peak:.1f} MiB; "
+          f"slowest probe {max(fuzzer.probe_times) * 1e3:.0f} ms")
+    assert peak - baseline < rss_growth_mib
+    assert fuzzer.client.alive

@@ -8,8 +8,7 @@ import os
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
-from .conftest import fast_start
-from .fuzz import Case, Fuzzer, cases, warm_up
+from .fuzz import Case, books_balance, cases, fuzz_home, fuzzing
 from .rawclient import AcpClient
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
@@ -18,30 +17,13 @@ RSS_GROWTH_MIB = 30
 
 
 @pytest.fixture(scope="module")
-def fake_module_api():
-    from tandem.agent.fake_api import FakeAnthropic
-
-    with FakeAnthropic() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
 def acp_fuzzer(tmp_path_factory, fake_module_api):
     home = tmp_path_factory.mktemp("fuzz-acp")
-    workspace = home / "project"
-    workspace.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "TANDEM_"))}
-    env.update({"XDG_STATE_HOME": str(home / "state"), "XDG_CONFIG_HOME": str(home / "config"),
-                "ANTHROPIC_BASE_URL": fake_module_api.base_url, "ANTHROPIC_API_KEY": "test-key",
-                "TANDEM_MODEL": "claude-sonnet-5-5", "TANDEM_RETRY_BUDGET": "1"})
-    client = AcpClient(fast_start(env), workspace, home / "stderr.log")
+    env, workspace = fuzz_home(home, fake_module_api.base_url)
+    client = AcpClient(env, workspace, home / "stderr.log")
     client.initialize()
-    fuzz = Fuzzer(client, str(workspace), checkpoint_every=250)
-    warm_up(client, workspace)
-    fuzz.checkpoint()
-    fuzz.checkpoint()
-    yield fuzz
-    assert client.stop() == 0, (home / "stderr.log").read_text()[-3000:]
+    with fuzzing(client, workspace, client.stop, home / "stderr.log", checkpoint_every=250) as fuzz:
+        yield fuzz
 
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
@@ -52,30 +34,18 @@ def test_fuzz_acp_door(acp_fuzzer, case: Case):
 
 
 def test_fuzz_acp_books_balance_and_memory_is_bounded(acp_fuzzer):
-    acp_fuzzer.checkpoint()
-    acp_fuzzer.settle()
-    baseline, peak = acp_fuzzer.rss[1], max(acp_fuzzer.rss)
-    print(f"\nACP: fuzzed {acp_fuzzer.sent} messages ({acp_fuzzer.bytes_sent / 2**20:.1f} MiB); "
-          f"RSS {baseline:.1f} -> peak {peak:.1f} MiB")
-    assert peak - baseline < RSS_GROWTH_MIB
-    assert acp_fuzzer.client.alive
+    books_balance(acp_fuzzer, "ACP", RSS_GROWTH_MIB)
 
 
 @pytest.fixture
-def acp(rel_env, workspace):
-    started: list[AcpClient] = []
-
+def acp(rel_env, workspace, raw_clients):
     def start(**env: str) -> AcpClient:
         client = AcpClient({**rel_env, **env}, workspace)
-        started.append(client)
+        raw_clients.append(client)
         client.initialize()
         return client
 
-    yield start
-    for client in started:
-        if client.alive:
-            client.proc.kill()
-        client.stop()
+    return start
 
 
 def test_a_line_over_the_limit_is_refused_and_the_next_one_served(acp):

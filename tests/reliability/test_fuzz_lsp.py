@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 
-from .conftest import fast_start
-from .fuzz import ID, Case, Fuzzer, cases, warm_up
+from .fuzz import ID, Case, books_balance, cases, fuzz_home, fuzzing
 from .rawclient import LspClient
 
 pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")  # long strategy reprs
@@ -24,38 +22,13 @@ RSS_GROWTH_MIB = 40  # after warm-up; 10,000 messages with strings up to 1 MB ea
 
 
 @pytest.fixture(scope="module")
-def fuzz_env(tmp_path_factory, fake_module_api) -> tuple[dict[str, str], Path, Path]:
+def fuzzer(tmp_path_factory, fake_module_api):
     home = tmp_path_factory.mktemp("fuzz-lsp")
-    workspace = home / "project"
-    workspace.mkdir()
-    (workspace / "README.md").write_text("# fuzz\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "TANDEM_"))}
-    env.update({"XDG_STATE_HOME": str(home / "state"), "XDG_CONFIG_HOME": str(home / "config"),
-                "ANTHROPIC_BASE_URL": fake_module_api.base_url, "ANTHROPIC_API_KEY": "test-key",
-                "TANDEM_MODEL": "claude-sonnet-5-5", "TANDEM_RETRY_BUDGET": "1"})
-    return fast_start(env), workspace, home
-
-
-@pytest.fixture(scope="module")
-def fake_module_api():
-    from tandem.agent.fake_api import FakeAnthropic
-
-    with FakeAnthropic() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def fuzzer(fuzz_env):
-    env, workspace, home = fuzz_env
+    env, workspace = fuzz_home(home, fake_module_api.base_url)
     client = LspClient(env, workspace, home / "stderr.log")
     client.initialize(workspace)
-    fuzz = Fuzzer(client, str(workspace))
-    warm_up(client, workspace)
-    fuzz.checkpoint()  # the baseline for memory
-    fuzz.checkpoint()
-    yield fuzz
-    code = client.shutdown()
-    assert code == 0, (home / "stderr.log").read_text()[-3000:]
+    with fuzzing(client, workspace, client.shutdown, home / "stderr.log") as fuzz:
+        yield fuzz
 
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
@@ -70,36 +43,23 @@ def test_fuzz_10000_messages_on_one_server(fuzzer, case: Case):
 
 def test_fuzz_books_balance_and_memory_is_bounded(fuzzer):
     """Runs after the fuzzing: every message got exactly what it should, and the server is fine."""
-    fuzzer.checkpoint()
-    fuzzer.settle()
     assert fuzzer.sent >= EXAMPLES
-    baseline, peak = fuzzer.rss[1], max(fuzzer.rss)
-    print(" ".join(f"{r:.0f}" for r in fuzzer.rss))
-    print(f"\nfuzzed {fuzzer.sent} messages ({fuzzer.bytes_sent / 2**20:.1f} MiB): {sorted(fuzzer.kinds.items())}; "
-          f"RSS {baseline:.1f} -> peak {peak:.1f} MiB; slowest probe {max(fuzzer.probe_times) * 1e3:.0f} ms")
-    assert peak - baseline < RSS_GROWTH_MIB
-    assert fuzzer.client.alive
+    books_balance(fuzzer, "LSP", RSS_GROWTH_MIB)
 
 
 # ---- framing faults and lifecycle, each in a short-lived server --------------------------------------------------
 
 
 @pytest.fixture
-def fresh(rel_env, workspace):
-    started: list[LspClient] = []
-
+def fresh(rel_env, workspace, raw_clients):
     def start(initialize: bool = True, **env: str) -> LspClient:
         client = LspClient({**rel_env, **env}, workspace)
-        started.append(client)
+        raw_clients.append(client)
         if initialize:
             client.initialize(workspace)
         return client
 
-    yield start
-    for client in started:
-        if client.alive:
-            client.proc.kill()
-        client.stop()
+    return start
 
 
 def frame(body: bytes, length: int | None = None, header: bytes | None = None) -> bytes:

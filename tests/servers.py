@@ -1,0 +1,26 @@
+"""Environments for the real server processes the tests start (`tandem serve`, `tandem acp`)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def fast_start(env: dict[str, str]) -> dict[str, str]:
+    """Compiled modules kept outside the repo, so each server start does not recompile the model SDK."""
+    env = dict(env)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "tandem-test-pycache"))
+    return env
+
+
+def server_environ(home: Path, base_url: str, *, drop: tuple[str, ...] = ("ANTHROPIC_",),
+                   **extra: str) -> dict[str, str]:
+    """This process's environment without the variables starting with `drop`, with private state and config
+    homes under `home`, the fake Anthropic API at `base_url`, and `extra`; compiled modules cached (fast_start)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env.update({"XDG_STATE_HOME": str(home / "state"), "XDG_CONFIG_HOME": str(home / "config"),
+                "ANTHROPIC_BASE_URL": base_url, "ANTHROPIC_API_KEY": "test-key", "TANDEM_MODEL": "claude-sonnet-5-5"})
+    env.update(extra)
+    return fast_start(env)
