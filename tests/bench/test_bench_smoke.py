@@ -22,3 +22,19 @@ def test_core_bench_quick_prints_every_row(tmp_path: Path) -> None:
     for row in ROWS:
         assert row in done.stdout, f"missing row {row!r} in:\n{done.stdout}"
     assert (tmp_path / "core.md").read_text() == done.stdout
+
+
+CLI_ROWS = ("cold start: spawn to first streamed text", "warm turn: second user message written",
+            "peak RSS of the one-shot run", "bytes sent per model call (mean)", "bytes sent per model call (largest)",
+            "model calls per prompt")
+
+
+@pytest.mark.timeout(240)  # about 10 s on a quiet machine
+def test_claude_cli_bench_quick_without_peer_prints_every_row(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "claude_cli.py"), "--quick", "--no-peer", "--out",
+                           str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=230)
+    assert done.returncode == 0, done.stderr[-4000:]
+    for row in CLI_ROWS:
+        assert row in done.stdout, f"missing row {row!r} in:\n{done.stdout}"
+    assert "No peer column: skipped (--no-peer)" in done.stdout
+    assert (tmp_path / "claude_cli.md").read_text().strip() == done.stdout.strip()
