@@ -12,7 +12,7 @@ EXT = Path(__file__).resolve().parents[2] / "clients" / "vscode"
 
 
 def _npm(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["npm", *args], cwd=EXT, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(["npm", *args], check=False, cwd=EXT, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import type {
   InitializeResponse, NotificationParams, RequestParams, RequestPermissionRequest, RequestPermissionResponse,
   RequestResults, SessionNotification,
 } from "./protocol/types.gen";
+import { saveAgentEditsMiddleware } from "./edits/saveAgentEdits";
 import { resolveServerCommand, ServerNotFound } from "./serverCommand";
 import type { ServerState } from "./shared/messages";
 import type { ApiKeyStore } from "./apiKey";
@@ -70,6 +71,8 @@ export class TandemClient implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
       outputChannel: this.log,
+      // accepted hunks, allowed edits, reverts of open files: saved when their buffer was clean (tandem.saveAgentEdits)
+      middleware: { workspace: { handleApplyEdit: saveAgentEditsMiddleware(this.log) } },
       initializationOptions: {
         acp: { protocolVersion: 1, clientCapabilities: { fs: { readTextFile: false, writeTextFile: false } },
                clientInfo: { name: "tandem-vscode", version: "0.1.0" } },

@@ -84,7 +84,8 @@ const settings = {
   "workbench.secondarySideBar.defaultVisibility": "hidden", "extensions.autoCheckUpdates": false,
   "extensions.autoUpdate": false, "workbench.tips.enabled": false, "git.openRepositoryInParentFolders": "never", "git.enabled": false, "telemetry.telemetryLevel": "off",
   // the web workbench saves after a delay by default; the desktop does not: keep the disk still, as on the desktop,
-  // so what the test reads from disk is only what the server wrote there
+  // so what the test reads from disk is only what the server wrote there, or the extension saved after an agent's
+  // edit (tandem.saveAgentEdits, on by default)
   "files.autoSave": "off",
   "tandem.serverCommand": [PYTHON, "-m", "tandem", "serve"],
   "tandem.serverEnv": { ANTHROPIC_BASE_URL: baseUrl, ANTHROPIC_API_KEY: "test-key", TANDEM_MODEL: "claude-sonnet-5-5",
@@ -320,6 +321,8 @@ try {
   if (!(await frame.locator(ALLOW_ONCE).isVisible())) throw new Error("closing the diff answered the prompt");
   await frame.locator(ALLOW_ONCE).click();
   await until("the edit in the editor", async () => (await editorText()).includes("Hi, {name}"), 20000);
+  // app.py had no unsaved changes: the applied edit is saved, so the agent's next command reads it from disk
+  await until("the edit saved to disk", () => fs.readFileSync(APP, "utf8").includes("Hi, {name}"), 10000);
   await until("the turn to end", () => frame.evaluate(() => document.body.textContent.includes("Edited.")));
   await shot("edit-applied");
   await page.locator(".monaco-editor .view-lines").first().click();
@@ -370,6 +373,10 @@ try {
   // Accept the first hunk from its lens: applied at once; then Reject the second from its lens
   await clickLens("✓ Accept of the first hunk", (l) => l.text.startsWith("✓ Accept"));
   await until("the first hunk in the buffer", async () => (await editorText()).includes("# width times height"), 10000);
+  await until("the accepted hunk saved to disk (the file was clean)", () => {
+    const disk = fs.readFileSync(SHAPES, "utf8");
+    return disk.includes("return w * h  # width times height") && !disk.includes("2 * w + 2 * h");
+  }, 10000);
   await until("one hunk left", async () => {
     const t = await lensTitles();
     return t.filter((x) => x.startsWith("✓ Accept")).length === 1 && !t.includes("Accept all (2)");
@@ -393,6 +400,8 @@ try {
   await shot("hunk-undone");
 
   // 5b'. the editor title's Reject All Changes (a real click): every hunk of the file is rejected, the card withdrawn
+  // (the disk holds the hunk accepted above, saved; the buffer its undo, unsaved)
+  const diskBeforeReject = fs.readFileSync(SHAPES, "utf8");
   await enqueue({ blocks: [{ type: "tool_use", name: "Write", input: { file_path: SHAPES, content: shapesProposed } }] },
                 { text: "Rejected by the title button." });
   await input.fill("again");
@@ -404,7 +413,7 @@ try {
   await until("no lenses after Reject All", async () => (await lenses()).length === 0, 10000);
   const afterReject = await editorText();
   const diskAfterReject = fs.readFileSync(SHAPES, "utf8");
-  if (afterReject.includes("width times height") || diskAfterReject !== shapes) {
+  if (afterReject.includes("width times height") || diskAfterReject !== diskBeforeReject) {
     throw new Error(`Reject All changed the file: editor ${JSON.stringify(afterReject)} disk ${JSON.stringify(diskAfterReject)}`);
   }
 
@@ -447,6 +456,7 @@ try {
     const t = await editorText();
     return t.includes("size 1") && t.includes("size 2") && !t.includes("size two");
   }, 10000);
+  await until("the revert on disk (written by the server, or saved after applyEdit)", () => fs.readFileSync(SIZES, "utf8") === sizes, 10000);
   await shot("reverted");
 
   // 6. the session list and session/load: the History panel reopens this session, replaying its transcript
