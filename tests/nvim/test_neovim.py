@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,10 +68,14 @@ def test_lua(lua_test: Path, tmp_path: Path, fake_api_process: str) -> None:
         "PYTHONUNBUFFERED": "1",
     })
     try:
-        run = subprocess.run([NVIM, "--headless", "-u", "NONE", "-i", "NONE", "-l", str(lua_test)], env=env,
-                             cwd=env["TANDEM_TEST_WORKSPACE"], capture_output=True, text=True, timeout=TIMEOUT)
+        run = subprocess.run([NVIM, "--headless", "-u", "NONE", "-i", "NONE", "-l", str(lua_test)], check=False, env=env,
+                             cwd=env["TANDEM_TEST_WORKSPACE"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                             timeout=TIMEOUT)
     except subprocess.TimeoutExpired as e:
         output = b"".join(x if isinstance(x, bytes) else (x or "").encode() for x in (e.stdout, e.stderr))
         pytest.fail(f"{lua_test.name} timed out after {TIMEOUT} s\n{output.decode(errors='replace')}")
     report = (run.stdout + run.stderr).strip()
     assert run.returncode == 0, f"{lua_test.name} failed (exit code {run.returncode}):\n{report}"
+    # the exit code alone can lie: a prompt that reads the closed stdin (a :write asking "file changed, write
+    # anyway?") can end Neovim with 0 after a failure; H.run's summary line cannot
+    assert re.search(r"^\d+ passed, 0 failed$", report, re.MULTILINE), f"{lua_test.name} did not report success:\n{report}"

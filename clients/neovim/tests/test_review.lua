@@ -55,7 +55,9 @@ H.test("hunks are drawn in the file and decided one by one", function()
   local lines = H.lines(buf)
   H.eq("    return f'Hi, {name}!'", lines[2], "accepted hunk kept")
   H.eq(ORIGINAL[5], lines[5], "rejected hunk left out")
-  H.eq(table.concat(ORIGINAL, "\n"), H.read(path), "the edit went to the buffer, not to disk")
+  -- the buffer was clean: the accepted hunk was saved (save_agent_edits), so the agent's commands see it on disk
+  H.eq(table.concat(lines, "\n"), H.read(path), "the accepted hunk is on disk")
+  H.ok(not vim.bo[buf].modified, "the buffer is saved")
   H.has_line(s.chat.buf, "^🔐 Write src/app%.py — decided in the file$", "the chat tells how it was decided")
 end)
 
@@ -104,6 +106,9 @@ H.test(":TandemRewind puts the code back as it was before the first message", fu
     return H.lines(buf)[2] == ORIGINAL[2] and H.lines(buf)[1] == ORIGINAL[1]
   end, "the buffer as it was before turn 1")
   H.eq(ORIGINAL, H.lines(buf), "the whole file restored")
+  H.wait(function()
+    return H.read(path) == table.concat(ORIGINAL, "\n") and not vim.bo[buf].modified
+  end, "the rewind saved to disk (the buffer was clean)")
   H.wait(function()
     s.chat:flush()
     return H.find(H.lines(s.chat.buf), "^> Rewound to before message 1: Restored 1 file")

@@ -27,6 +27,8 @@
 ---@field cmd string[] The server command; Neovim speaks LSP to it on stdio.
 ---@field root_markers string[] Files or folders that mark a project root (one server per root).
 ---@field env table<string,string>|nil Extra environment for the server process.
+---@field save_agent_edits boolean Write a buffer after the agent's edit to it is applied (an accepted hunk, an allowed
+---edit, a revert or rewind), so its next command sees the file on disk; only if the buffer had no unsaved changes.
 ---@field chat tandem.ChatConfig
 ---@field permissions tandem.PermissionConfig
 ---@field diff tandem.DiffConfig
@@ -39,6 +41,7 @@ M.defaults = {
   cmd = { "tandem", "serve" },
   root_markers = { ".git", ".hg", "pyproject.toml", "package.json", "Cargo.toml", "go.mod" },
   env = nil,
+  save_agent_edits = true,
   chat = {
     position = "right",
     width = 0.4,
@@ -74,6 +77,7 @@ function M.setup(opts)
   local merged = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
   vim.validate("cmd", merged.cmd, "table")
   vim.validate("root_markers", merged.root_markers, "table")
+  vim.validate("save_agent_edits", merged.save_agent_edits, "boolean")
   vim.validate("chat.position", merged.chat.position, function(v)
     return vim.tbl_contains({ "right", "left", "bottom", "tab" }, v)
   end, "right, left, bottom or tab")
