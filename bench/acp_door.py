@@ -22,12 +22,21 @@ import time
 from pathlib import Path
 from typing import Any
 
+from peers import (
+    TOOLS,
+    comparison_table,
+    environments,
+    fill_bytecode_cache,
+    npm_install,
+    status_kib,
+    tree,
+)
 from tandem.agent.fake_api import FakeAnthropic, Reply
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PEER_PACKAGE, PEER_VERSION = "@agentclientprotocol/claude-agent-acp", "0.101.0"
-PEER_DIR = ROOT / ".tools" / "claude-agent-acp"
+PEER_DIR = TOOLS / "claude-agent-acp"
 PEER_ENTRY = PEER_DIR / "node_modules" / "@agentclientprotocol" / "claude-agent-acp" / "dist" / "index.js"
 SETTLE = 3.0  # s after initialize before reading idle RSS: long enough for Tandem's background warm-up to finish
 WAIT = 120.0  # s: the bound on any one answer
@@ -91,11 +100,11 @@ class AcpProcess:
 
     def rss_mib(self) -> float:
         """Resident memory of the agent and every process it started."""
-        return sum(_status_kib(pid, "VmRSS") for pid in _tree(self.proc.pid)) / 1024
+        return sum(status_kib(pid, "VmRSS") for pid in tree(self.proc.pid)) / 1024
 
     def peak_rss_mib(self) -> float:
         """The sum of each live process's own peak (VmHWM): an upper bound of the tree's peak."""
-        return sum(_status_kib(pid, "VmHWM") for pid in _tree(self.proc.pid)) / 1024
+        return sum(status_kib(pid, "VmHWM") for pid in tree(self.proc.pid)) / 1024
 
     async def close(self) -> None:
         if self.proc.stdin and not self.proc.stdin.is_closing():
@@ -110,28 +119,6 @@ class AcpProcess:
             pass
         await self.proc.wait()
         self.reader.cancel()
-
-
-def _tree(pid: int) -> list[int]:
-    pids, i = [pid], 0
-    while i < len(pids):
-        for task in Path(f"/proc/{pids[i]}/task").glob("*"):
-            try:
-                pids += [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                pass
-        i += 1
-    return pids
-
-
-def _status_kib(pid: int, field: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 INIT = {"protocolVersion": 1, "clientCapabilities": {"fs": {"readTextFile": False, "writeTextFile": False},
@@ -181,17 +168,9 @@ async def measure(argv: list[str], env: dict[str, str], workspace: Path, fake: F
 
 def ensure_peer() -> str | None:
     """Install the peer into .tools/ if missing; None when ready, else why it is not."""
-    if PEER_ENTRY.exists():
-        return None
-    if not shutil.which("npm") or not shutil.which("node"):
-        return "node and npm are not installed"
-    PEER_DIR.mkdir(parents=True, exist_ok=True)
-    print(f"installing {PEER_PACKAGE}@{PEER_VERSION} into {PEER_DIR.relative_to(ROOT)} ...", file=sys.stderr)
-    done = subprocess.run(["npm", "install", "--prefix", str(PEER_DIR), "--no-audit", "--no-fund", "--loglevel=error",
-                           f"{PEER_PACKAGE}@{PEER_VERSION}"], capture_output=True, text=True, timeout=900)
-    if done.returncode != 0 or not PEER_ENTRY.exists():
-        return f"npm install failed: {(done.stderr or done.stdout).strip()[-300:]}"
-    return None
+    if not shutil.which("node"):
+        return "node is not installed"
+    return npm_install(PEER_DIR, PEER_PACKAGE, PEER_VERSION, PEER_ENTRY)
 
 
 def table(tandem: dict[str, Any], peer: dict[str, Any] | None, why: str | None) -> str:
@@ -207,17 +186,7 @@ def table(tandem: dict[str, Any], peer: dict[str, Any] | None, why: str | None) 
             ("bytes sent per agent-loop model call (the ones carrying the tools)", "bytes_loop", "{:,.0f}", 0.3),
             ("bytes sent per model call (mean of all)", "bytes_mean", "{:,.0f}", None),
             ("bytes sent per model call (largest)", "bytes_max", "{:,.0f}", None)]
-    lines = ["| measure | tandem acp | Claude Code ACP adapter | ratio | target |", "|---|---|---|---|---|"]
-    for label, key, fmt, target in rows:
-        mine = fmt.format(tandem[key])
-        theirs = fmt.format(peer[key]) if peer else "n/a"
-        ratio = tandem[key] / peer[key] if peer and peer[key] else None
-        verdict = "" if target is None else f"<= {target}x" + ("" if ratio is None else
-                                                               " met" if ratio <= target else " **missed**")
-        lines.append(f"| {label} | {mine} | {theirs} | {'' if ratio is None else f'{ratio:.2f}x'} | {verdict} |")
-    if why:
-        lines.append(f"\nNo peer column: {why}.")
-    return "\n".join(lines)
+    return comparison_table(("tandem acp", "Claude Code ACP adapter"), rows, tandem, peer, why)
 
 
 async def main(quick: bool, with_peer: bool) -> int:
@@ -229,23 +198,13 @@ async def main(quick: bool, with_peer: bool) -> int:
         workspace = root / "project"
         (workspace / "src").mkdir(parents=True)
         (workspace / "src" / "app.py").write_text("print('hello')\n")
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "TANDEM_", "XDG_", "CLAUDE"))
-                and k not in ("PYTHONDONTWRITEBYTECODE",)}
-        # an editor's environment: bytecode cached (privately here), a key, the fake as the API
-        base.update({"ANTHROPIC_BASE_URL": fake.base_url, "ANTHROPIC_API_KEY": "bench-key", "HOME": str(root / "home"),
-                     "XDG_STATE_HOME": str(root / "state"), "XDG_CONFIG_HOME": str(root / "config")})
-        (root / "home").mkdir()
-        tandem_env = {**base, "PYTHONPYCACHEPREFIX": str(root / "pycache"), "TANDEM_MODEL": "claude-sonnet-5-5"}
+        tandem_env, peer_env = environments(root, fake.base_url)
         # fill the bytecode cache for what loads after initialize too (the spawns below end before the warm-up does)
-        subprocess.run([sys.executable, "-c", "import anthropic, tandem.service, tandem.doors.acp.door, "
-                        "tandem.doors.acp.channel, tandem.doors.acp.terminal"], env=tandem_env, check=True)
+        fill_bytecode_cache(tandem_env, "anthropic, tandem.service, tandem.doors.acp.door, tandem.doors.acp.channel, "
+                            "tandem.doors.acp.terminal")
         tandem = await measure([sys.executable, "-m", "tandem", "acp"], tandem_env, workspace, fake, spawns)
         peer = None
         if why is None:
-            peer_env = {**base, "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1", "DISABLE_ERROR_REPORTING": "1",
-                        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}
-            if os.getuid() == 0:  # Claude Code refuses to run as root (containers, CI) unless told it is sandboxed
-                peer_env["IS_SANDBOX"] = "1"
             try:
                 peer = await measure(["node", str(PEER_ENTRY)], peer_env, workspace, fake, spawns)
                 if peer["calls"] == 0:

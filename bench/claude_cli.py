@@ -19,22 +19,31 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from peers import (
+    TOOLS,
+    comparison_table,
+    environments,
+    fill_bytecode_cache,
+    npm_install,
+    status_kib,
+    tree,
+)
 from tandem.agent.fake_api import FakeAnthropic, Reply
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 PEER_PACKAGE, PEER_VERSION = "@anthropic-ai/claude-code", "2.1.332"
-PEER_DIR = ROOT / ".tools" / "claude-code"
+PEER_DIR = TOOLS / "claude-code"
 PEER_BIN = PEER_DIR / "node_modules" / "@anthropic-ai" / "claude-code" / "bin" / "claude.exe"
 WAIT = 120.0  # s: the bound on any one run
 REPLY = "Hello from the fake model. " * 8
@@ -59,33 +68,11 @@ def _user_line(text: str) -> bytes:
     return json.dumps({"type": "user", "message": {"role": "user", "content": text}}).encode() + b"\n"
 
 
-def _tree(pid: int) -> list[int]:
-    pids, i = [pid], 0
-    while i < len(pids):
-        for task in Path(f"/proc/{pids[i]}/task").glob("*"):
-            try:
-                pids += [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                pass
-        i += 1
-    return pids
-
-
-def _hwm_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
 async def _sample_peaks(pid: int, peaks: dict[int, int]) -> None:
     """Each process's own peak (VmHWM) in the tree under `pid`, sampled until cancelled."""
     while True:
-        for p in _tree(pid):
-            kib = _hwm_kib(p)
+        for p in tree(pid):
+            kib = status_kib(p, "VmHWM")
             if kib > peaks.get(p, 0):
                 peaks[p] = kib
         await asyncio.sleep(SAMPLE)
@@ -202,21 +189,7 @@ async def measure(clis: list[Cli], cwd: Path, fake: FakeAnthropic, runs: int) ->
 
 def ensure_peer() -> str | None:
     """Install the peer into .tools/ if missing; None when ready, else why it is not."""
-    if PEER_BIN.exists():
-        return None
-    if not shutil.which("npm"):
-        return "npm is not installed"
-    PEER_DIR.mkdir(parents=True, exist_ok=True)
-    print(f"installing {PEER_PACKAGE}@{PEER_VERSION} into {PEER_DIR.relative_to(ROOT)} ...", file=sys.stderr)
-    try:
-        done = subprocess.run(["npm", "install", "--prefix", str(PEER_DIR), "--no-audit", "--no-fund",
-                               "--loglevel=error", f"{PEER_PACKAGE}@{PEER_VERSION}"], capture_output=True, text=True,
-                              timeout=900)
-    except subprocess.TimeoutExpired:
-        return "npm install timed out"
-    if done.returncode != 0 or not PEER_BIN.exists():
-        return f"npm install failed: {(done.stderr or done.stdout).strip()[-300:] or 'no claude.exe installed'}"
-    return None
+    return npm_install(PEER_DIR, PEER_PACKAGE, PEER_VERSION, PEER_BIN)
 
 
 ROWS = [("cold start: spawn to first streamed text (one-shot run, median)", "cold_ms", "{:.0f} ms", 1.0),
@@ -230,17 +203,7 @@ ROWS = [("cold start: spawn to first streamed text (one-shot run, median)", "col
 
 
 def table(tandem: dict[str, Any], peer: dict[str, Any] | None, why: str | None) -> str:
-    lines = ["| measure | tandem ask | claude -p | ratio | target |", "|---|---|---|---|---|"]
-    for label, key, fmt, target in ROWS:
-        mine = fmt.format(tandem[key])
-        theirs = fmt.format(peer[key]) if peer else "n/a"
-        ratio = tandem[key] / peer[key] if peer and peer[key] else None
-        verdict = "" if target is None else f"<= {target}x" + ("" if ratio is None else
-                                                               " met" if ratio <= target else " **missed**")
-        lines.append(f"| {label} | {mine} | {theirs} | {'' if ratio is None else f'{ratio:.2f}x'} | {verdict} |")
-    if why:
-        lines.append(f"\nNo peer column: {why}.")
-    return "\n".join(lines)
+    return comparison_table(("tandem ask", "claude -p"), ROWS, tandem, peer, why)
 
 
 async def _run(quick: bool, with_peer: bool) -> tuple[str, dict[str, Any]]:
@@ -253,24 +216,12 @@ async def _run(quick: bool, with_peer: bool) -> tuple[str, dict[str, Any]]:
         workspace = root / "project"
         (workspace / "src").mkdir(parents=True)
         (workspace / "src" / "app.py").write_text("print('hello')\n")
-        (root / "home").mkdir()
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "TANDEM_", "XDG_", "CLAUDE"))
-                and k not in ("PYTHONDONTWRITEBYTECODE",)}
-        base.update({"ANTHROPIC_BASE_URL": fake.base_url, "ANTHROPIC_API_KEY": "bench-key", "HOME": str(root / "home"),
-                     "XDG_STATE_HOME": str(root / "state"), "XDG_CONFIG_HOME": str(root / "config"),
-                     "XDG_CACHE_HOME": str(root / "cache")})
-        # an editor's environment: bytecode cached (privately here, filled first), a key, the fake as the API
-        tandem_env = {**base, "PYTHONPYCACHEPREFIX": str(root / "pycache"), "TANDEM_MODEL": "claude-sonnet-5-5"}
-        subprocess.run([sys.executable, "-c", "import anthropic, tandem.cli, tandem.headless, tandem.service"],
-                       env=tandem_env, check=True)
+        tandem_env, peer_env = environments(root, fake.base_url)
+        fill_bytecode_cache(tandem_env, "anthropic, tandem.cli, tandem.headless, tandem.service")
         ask = [sys.executable, "-m", "tandem", "ask", "--output", "stream-json"]
         clis = [Cli("tandem ask", [*ask, PROMPT], [*ask, "--input-format", "stream-json"], tandem_env,
                     lambda line: b'"agent_message_chunk"' in line and b'"notice"' not in line, _is_result)]
         if why is None:
-            peer_env = {**base, "DISABLE_TELEMETRY": "1", "DISABLE_AUTOUPDATER": "1", "DISABLE_ERROR_REPORTING": "1",
-                        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1"}
-            if os.getuid() == 0:  # Claude Code refuses to run as root (containers, CI) unless told it is sandboxed
-                peer_env["IS_SANDBOX"] = "1"
             claude = [str(PEER_BIN), "-p", "--output-format", "stream-json", "--verbose", "--include-partial-messages"]
             clis.append(Cli("claude -p", [*claude, PROMPT], [*claude, "--input-format", "stream-json"], peer_env,
                             lambda line: b'"text_delta"' in line, _is_result))
