@@ -5,13 +5,15 @@
 # prints a Markdown table whose every figure stands beside a floor measured in the same run. The report (machine,
 # load, commit, then each table) is printed and written to bench/results/all.md; --docs also puts it into
 # docs/benchmarks.md between the `bench:all` markers. A benchmark that fails is reported as failed with its last
-# output lines, and the others still run; the exit code is 1 if any failed.
+# output lines, and the others still run; the exit code is 1 if any failed. The diff benchmark's extra floors
+# (pygit2, fast-diff-match-patch, rapidfuzz) are installed into .tools/diff-floors with uv on first use.
 
 from __future__ import annotations
 
 import argparse
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -35,11 +37,33 @@ BENCHES = [
 ]
 
 
+DIFF_FLOORS = ROOT / ".tools" / "diff-floors"
+DIFF_FLOOR_PACKAGES = ["fast-diff-match-patch", "pygit2", "rapidfuzz"]
+
+
+def diff_floors() -> dict[str, str]:
+    """The diff benchmark's extra floors (not dependencies of Tandem): installed once into .tools/ with uv when it
+    can, and put on the benchmark's PYTHONPATH; without them it compares with difflib alone."""
+    if not DIFF_FLOORS.exists():
+        uv = shutil.which("uv")
+        if uv is None:
+            return {}
+        print("installing the diff floors into .tools/diff-floors ...", file=sys.stderr)
+        done = subprocess.run([uv, "pip", "install", "--quiet", "--python", sys.executable, "--target",
+                               str(DIFF_FLOORS), *DIFF_FLOOR_PACKAGES], capture_output=True, text=True, check=False,
+                              timeout=600)
+        if done.returncode != 0:
+            shutil.rmtree(DIFF_FLOORS, ignore_errors=True)
+            return {}
+    return {"PYTHONPATH": str(DIFF_FLOORS)}
+
+
 def run_one(script: str, args: list[str], timeout: float) -> tuple[bool, str, float]:
     started = time.monotonic()
+    env = {**os.environ, **(diff_floors() if script == "diff.py" else {})}
     try:
         done = subprocess.run([sys.executable, str(HERE / script), *args], cwd=ROOT, capture_output=True, text=True,
-                              timeout=timeout)
+                              timeout=timeout, env=env, check=False)
     except subprocess.TimeoutExpired as e:
         tail = (e.stdout or b"")[-2000:] if isinstance(e.stdout, bytes) else (e.stdout or "")[-2000:]
         return False, f"timed out after {timeout:.0f} s\n{tail}", time.monotonic() - started
