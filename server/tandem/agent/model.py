@@ -106,10 +106,12 @@ class AnthropicModel:
                         extra["http_client"] = anthropic.DefaultAsyncHttpxClient(verify=self._tls.result(timeout=30))
                     except Exception:  # noqa: BLE001  (the SDK then builds its own, as without warm-up)
                         pass
-                self._client = anthropic.AsyncAnthropic(
+                client = anthropic.AsyncAnthropic(
                     api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=self.retry.request_timeout,
                     **extra,
                 )
+                _ = client.messages  # its module and types (15 ms) load here, in the warm-up, not at the first call
+                self._client = client
         return self._client
 
     async def warm(self, *, client: bool = True) -> None:
@@ -196,7 +198,7 @@ class AnthropicModel:
                 elif dk == "signature_delta":
                     blocks[event.index]["signature"] += delta.signature
             elif kind == "content_block_start":
-                block = event.content_block.model_dump(exclude_none=True)
+                block = plain(event.content_block)
                 parts[event.index] = []
                 if block["type"] == "tool_use":
                     block["input"] = {}
@@ -209,10 +211,10 @@ class AnthropicModel:
             elif kind == "content_block_stop":
                 _join(blocks[event.index], parts.pop(event.index, []))
             elif kind == "message_start":
-                usage = {k: v for k, v in event.message.usage.model_dump().items() if isinstance(v, int)}
+                usage = {k: v for k, v in plain(event.message.usage).items() if isinstance(v, int)}
             elif kind == "message_delta":
                 stop_reason = event.delta.stop_reason
-                for k, v in event.usage.model_dump().items():
+                for k, v in plain(event.usage).items():
                     if isinstance(v, int):
                         usage[k] = v
         for index, pieces in parts.items():  # a block the stream never closed: keep its text (a tool input stays {})
@@ -228,6 +230,26 @@ def _join(block: dict[str, Any], pieces: list[str]) -> None:
         block["input"] = _decode_json(raw) if raw else {}
     elif block["type"] in ("text", "thinking") and pieces:
         block[block["type"]] = block.get(block["type"], "") + "".join(pieces)
+
+
+def plain(value: Any) -> Any:
+    """A model the SDK built from a stream event as plain data: what `model_dump(exclude_none=True)` gives (None
+    fields dropped; None inside plain dicts and lists is data, and stays), read from the model's attributes.
+
+    The SDK builds event models without validation and their pydantic schemas lazily, so model_dump at the first
+    event of a process first built the schemas of every block and usage type (about 15 ms before the first text)."""
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):  # data such as a tool's input: kept as it is, None values included
+        return {k: plain(v) for k, v in value.items()}
+    fields = getattr(value, "__dict__", None)
+    if fields is None or isinstance(value, str | int | float | bool):
+        return value
+    out = {k: plain(v) for k, v in fields.items() if v is not None}
+    extra = getattr(value, "__pydantic_extra__", None)
+    if extra:
+        out.update({k: plain(v) for k, v in extra.items() if v is not None})
+    return out
 
 
 class _Emitted:
