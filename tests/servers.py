@@ -8,10 +8,12 @@ from pathlib import Path
 
 
 def fast_start(env: dict[str, str]) -> dict[str, str]:
-    """Compiled modules kept outside the repo, so each server start does not recompile the model SDK."""
+    """Compiled modules (and the SDK import's cache) kept outside the repo and the user's home, so each server start
+    does not recompile the model SDK."""
     env = dict(env)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "tandem-test-pycache"))
+    env.setdefault("XDG_CACHE_HOME", str(Path(tempfile.gettempdir()) / "tandem-test-cache"))
     return env
 
 

@@ -75,6 +75,8 @@ def server_env(base: Path, fake_api: FakeAnthropic, **extra: str) -> dict[str, s
                 "TANDEM_MODEL": "claude-sonnet-5-5", "PYTHONUNBUFFERED": "1"})
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.setdefault("PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "tandem-test-pycache"))
+    # the server's own cache (agent/sdk_import.py) is not something an attack wrote: outside the snapshot of base/
+    env.setdefault("XDG_CACHE_HOME", str(Path(tempfile.gettempdir()) / "tandem-test-cache"))
     env.update(extra)
     return env
 

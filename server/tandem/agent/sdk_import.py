@@ -123,10 +123,13 @@ class _ExportsCache:
     """What reexports() found per __init__ (parsing them all costs ~20 ms), kept in the user's cache directory."""
 
     def __init__(self) -> None:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        self.path = os.path.join(base, "tandem", "sdk-exports.json")
         self.entries: dict[str, Any] | None = None
         self.dirty = False
+
+    @property
+    def path(self) -> str:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        return os.path.join(base, "tandem", "sdk-exports.json")
 
     def reexports(self, init_path: str, *, allow_side_effects: bool) -> dict[str, tuple[str, str | None]] | None:
         if self.entries is None:
