@@ -23,7 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from peers import (
+    REPLY,
+    RESULTS,
     TOOLS,
+    WAIT,
     comparison_table,
     environments,
     fill_bytecode_cache,
@@ -33,14 +36,10 @@ from peers import (
 )
 from tandem.agent.fake_api import FakeAnthropic, Reply
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 PEER_PACKAGE, PEER_VERSION = "@agentclientprotocol/claude-agent-acp", "0.101.0"
 PEER_DIR = TOOLS / "claude-agent-acp"
 PEER_ENTRY = PEER_DIR / "node_modules" / "@agentclientprotocol" / "claude-agent-acp" / "dist" / "index.js"
 SETTLE = 3.0  # s after initialize before reading idle RSS: long enough for Tandem's background warm-up to finish
-WAIT = 120.0  # s: the bound on any one answer
-REPLY = "Hello from the fake model. " * 8
 
 
 class AcpProcess:

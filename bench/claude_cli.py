@@ -30,7 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from peers import (
+    REPLY,
+    RESULTS,
     TOOLS,
+    WAIT,
     comparison_table,
     environments,
     fill_bytecode_cache,
@@ -40,13 +43,9 @@ from peers import (
 )
 from tandem.agent.fake_api import FakeAnthropic, Reply
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
 PEER_PACKAGE, PEER_VERSION = "@anthropic-ai/claude-code", "2.1.332"
 PEER_DIR = TOOLS / "claude-code"
 PEER_BIN = PEER_DIR / "node_modules" / "@anthropic-ai" / "claude-code" / "bin" / "claude.exe"
-WAIT = 120.0  # s: the bound on any one run
-REPLY = "Hello from the fake model. " * 8
 PROMPT = "Say hello."
 SAMPLE = 0.01  # s between memory samples
 

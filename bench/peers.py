@@ -11,6 +11,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / ".tools"
+RESULTS = ROOT / "bench" / "results"
+REPLY = "Hello from the fake model. " * 8  # every reply of the fake, for both agents
+WAIT = 120.0  # s: the bound on any one answer
 
 
 def npm_install(folder: Path, package: str, version: str, entry: Path) -> str | None:

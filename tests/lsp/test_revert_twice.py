@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from tandem.agent.fake_api import Reply, ToolUse
-
-LINES = [f"line {i}\n" for i in range(1, 41)]
-ORIGINAL = "".join(LINES)
-PROPOSED = ORIGINAL.replace("line 3\n", "line three\n").replace("line 30\n", "line thirty\n")
+from .test_edits import ORIGINAL, _script_write
 
 
 async def test_a_second_revert_of_the_same_hunks_is_nothing_to_do(server_env, fake_api, workspace):
@@ -17,9 +13,7 @@ async def test_a_second_revert_of_the_same_hunks_is_nothing_to_do(server_env, fa
     first = await TandemClient(server_env).start(root=workspace)
     sid = await first.new_session(workspace)
     await first.request("session/set_mode", {"sessionId": sid, "modeId": "acceptEdits"})
-    fake_api.enqueue(Reply(blocks=[ToolUse("Read", {"file_path": str(path)})]),
-                     Reply(blocks=[ToolUse("Write", {"file_path": str(path), "content": PROPOSED})]),
-                     Reply.text("Done."))
+    _script_write(fake_api, path)
     await first.prompt(sid, "edit")
     [entry] = (await first.request("_tandem/review/list", {"sessionId": sid}))["files"]
     hunk = entry["hunks"][0]["id"]
