@@ -19,10 +19,11 @@ def serve() -> None:
     from ... import __version__
     from ..common import acp_initialize_result
     from . import documents, edits, sessions
-    from .server import TandemServer
+    from .server import QuietReadErrors, TandemServer
     from .wire import encode
 
     logging.getLogger("pygls").setLevel(logging.WARNING)
+    logging.getLogger("pygls.server").addFilter(QuietReadErrors())
     server = TandemServer()
     buffers: dict = {}
     core = LazyService(server, buffers)

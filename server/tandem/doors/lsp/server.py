@@ -227,6 +227,20 @@ class TandemServer(LanguageServer):
         super().report_server_error(error, source)
 
 
+class QuietReadErrors(logging.Filter):
+    """pygls logs a whole traceback for each message it cannot read; the client already gets a JSON-RPC error for it
+    (report_server_error), so the log keeps one line: a fuzzing client or a buggy one would bury everything else."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Unable to handle message" and record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.msg, record.args = "unreadable message, answered with an error: %s: %s", (type(error).__name__,
+                                                                                            error)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def frame(body: bytes) -> bytes:
     return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
 
