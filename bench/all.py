@@ -1,6 +1,6 @@
 """Every benchmark in one run: each bench script in turn, their tables gathered into one report (and into the docs)."""
 
-# Run: .venv/bin/python bench/all.py [--quick] [--docs] [--only core,acp_door,...]
+# Run: .venv/bin/python bench/all.py [--quick] [--docs] [--only core,acp_door,...] [--offline] [--out DIR]
 # Each benchmark runs as its own process, one after another (never two at once: they measure time and memory), and
 # prints a Markdown table whose every figure stands beside a floor measured in the same run. The report (machine,
 # load, commit, then each table) is printed and written to bench/results/all.md; --docs also puts it into
@@ -58,9 +58,12 @@ def diff_floors() -> dict[str, str]:
     return {"PYTHONPATH": str(DIFF_FLOORS)}
 
 
-def run_one(script: str, args: list[str], timeout: float) -> tuple[bool, str, float]:
+PEERED = ("acp_door", "claude_cli")  # the benchmarks that install a peer from npm unless told --no-peer
+
+
+def run_one(script: str, args: list[str], timeout: float, offline: bool = False) -> tuple[bool, str, float]:
     started = time.monotonic()
-    env = {**os.environ, **(diff_floors() if script == "diff.py" else {})}
+    env = {**os.environ, **(diff_floors() if script == "diff.py" and not offline else {})}
     try:
         done = subprocess.run([sys.executable, str(HERE / script), *args], cwd=ROOT, capture_output=True, text=True,
                               timeout=timeout, env=env, check=False)
@@ -107,6 +110,9 @@ def main() -> int:
     parser.add_argument("--docs", action="store_true", help=f"also write the report into {DOCS.relative_to(ROOT)}")
     parser.add_argument("--only", default="", help="comma-separated names: " + ",".join(b[0] for b in BENCHES))
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per benchmark")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"where all.md goes ({RESULTS.relative_to(ROOT)})")
+    parser.add_argument("--offline", action="store_true",
+                        help="install nothing: no diff floors, no npm peers (their columns say so)")
     args = parser.parse_args()
     wanted = {n for n in args.only.split(",") if n}
     unknown = wanted - {b[0] for b in BENCHES}
@@ -118,9 +124,9 @@ def main() -> int:
     for name, script, full, quick, covers in BENCHES:
         if wanted and name not in wanted:
             continue
-        argv = quick if args.quick else full
+        argv = (quick if args.quick else full) + (["--no-peer"] if args.offline and name in PEERED else [])
         print(f"running {name}: bench/{script} {' '.join(argv)} ...", file=sys.stderr, flush=True)
-        ok, text, took = run_one(script, argv, args.timeout)
+        ok, text, took = run_one(script, argv, args.timeout, args.offline)
         if not ok:
             failed.append(name)
         sections.append(f"### {name}: {covers}\n\n`bench/{script} {' '.join(argv)}`".rstrip() + f" ({took:.0f} s)"
@@ -128,8 +134,8 @@ def main() -> int:
     report = (f"Run: {machine()}; load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
               + (" (quick run)" if args.quick else "") + ".\n\n" + "\n".join(sections))
     print(report)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "all.md").write_text(report + "\n")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "all.md").write_text(report + "\n")
     if args.docs:
         update_docs(report)
     if failed:

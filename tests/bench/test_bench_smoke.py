@@ -38,3 +38,15 @@ def test_claude_cli_bench_quick_without_peer_prints_every_row(tmp_path: Path) ->
         assert row in done.stdout, f"missing row {row!r} in:\n{done.stdout}"
     assert "No peer column: skipped (--no-peer)" in done.stdout
     assert (tmp_path / "claude_cli.md").read_text().strip() == done.stdout.strip()
+
+
+@pytest.mark.timeout(300)
+def test_all_benchmarks_command_gathers_the_tables(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "all.py"), "--quick", "--offline", "--only",
+                           "diff,acp_door", "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=280)
+    assert done.returncode == 0, done.stderr[-4000:]
+    report = (tmp_path / "all.md").read_text()
+    assert report.startswith("Run: ") and "### diff:" in report and "### acp_door:" in report
+    assert "compute_hunks" in report and "spawn to `initialize` answered" in report
+    assert "No peer column: skipped (--no-peer)" in report and "### core:" not in report
