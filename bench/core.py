@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-
+from peers import environments
 from tandem.agent.fake_api import FakeAnthropic, Reply
 
 HERE = Path(__file__).resolve().parent
@@ -426,8 +426,8 @@ def table(plan: Plan, spawn: dict[str, Any], stream: dict[str, Any]) -> tuple[st
     return "\n".join(lines), figures
 
 
-def header(quick: bool, load: tuple[float, float, float]) -> str:
-    return (f"Core benchmark, {'quick' if quick else 'full'} run, {datetime.now():%Y-%m-%d %H:%M}: "
+def header(title: str, quick: bool, load: tuple[float, float, float]) -> str:
+    return (f"{title} benchmark, {'quick' if quick else 'full'} run, {datetime.now():%Y-%m-%d %H:%M}: "
             f"{platform.system()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
             f"load average at start {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}.")
 
@@ -439,13 +439,7 @@ async def run(plan: Plan, quick: bool, out: Path) -> str:
         workspace = root / "project"
         workspace.mkdir()
         (workspace / "README.md").write_text("# Benchmark workspace\n")
-        # an editor's environment: bytecode is cached (a private cache here, filled by the unmeasured first
-        # spawns), output buffered as usual
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "TANDEM_", "XDG_"))
-               and k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")}
-        env.update({"PYTHONPYCACHEPREFIX": str(root / "pycache"),"XDG_STATE_HOME": str(root / "state"), "XDG_CONFIG_HOME": str(root / "config"),
-                    "ANTHROPIC_API_KEY": "bench", "ANTHROPIC_BASE_URL": fake.base_url,
-                    "TANDEM_MODEL": "claude-sonnet-5-5"})
+        env, _ = environments(root, fake.base_url)  # the bytecode cache is filled by the unmeasured first spawns
         stderr_path = root / "stderr.log"
         with stderr_path.open("wb") as stderr:
             try:
@@ -455,7 +449,7 @@ async def run(plan: Plan, quick: bool, out: Path) -> str:
                 sys.stderr.write("children's stderr:\n" + stderr_path.read_text(errors="replace")[-4000:] + "\n")
                 raise
     body, figures = table(plan, spawn, stream)
-    text = header(quick, load) + "\n\n" + body + "\n"
+    text = header("Core", quick, load) + "\n\n" + body + "\n"
     out.mkdir(parents=True, exist_ok=True)
     (out / "core.md").write_text(text)
     (out / "core.json").write_text(json.dumps(figures, indent=1) + "\n")

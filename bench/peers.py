@@ -1,4 +1,4 @@
-"""What the side-by-side benchmarks share: installing a peer from npm, the sandboxed environments, /proc memory, the table."""
+"""What the benchmarks share: the environments they run agents in, installing a peer from npm, /proc memory, the table."""
 
 from __future__ import annotations
 
@@ -39,11 +39,12 @@ def environments(root: Path, base_url: str) -> tuple[dict[str, str], dict[str, s
     """(Tandem's, the peer's) environments: a throwaway HOME and XDG dirs under `root`, a key, the fake as the API.
 
     Tandem gets an editor's environment: bytecode cached (privately here; this machine may set
-    PYTHONDONTWRITEBYTECODE, which would recompile every module at every spawn). Claude Code gets its switches for
+    PYTHONDONTWRITEBYTECODE, which would recompile every module at every spawn), output buffered as usual. A peer,
+    Claude Code, gets its switches for
     running offline, and IS_SANDBOX=1 as root (it refuses to run as root otherwise: containers, CI)."""
     (root / "home").mkdir(exist_ok=True)
     base = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "TANDEM_", "XDG_", "CLAUDE"))
-            and k != "PYTHONDONTWRITEBYTECODE"}
+            and k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")}
     base.update({"ANTHROPIC_BASE_URL": base_url, "ANTHROPIC_API_KEY": "bench-key", "HOME": str(root / "home"),
                  "XDG_STATE_HOME": str(root / "state"), "XDG_CONFIG_HOME": str(root / "config"),
                  "XDG_CACHE_HOME": str(root / "cache")})

@@ -13,7 +13,6 @@ import asyncio
 import bisect
 import json
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -21,15 +20,17 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # core and peers; the long session's scripted model from tests/
 
 import core
-from tandem.agent.fake_api import FakeAnthropic, Fault, Reply, ToolUse
+from peers import environments
+from tandem.agent.fake_api import FakeAnthropic, Reply
+
+from tests.reliability.long_session import COMPACT_AT, new_state, responder
 
 RESULTS = HERE / "results"
 TANDEM = core.TANDEM
@@ -53,7 +54,6 @@ QUICK = Plan(idle_sessions=20, turns=120, stream_runs=1, stream_deltas=200, watc
              grep_runs=3)
 STREAMS = 20
 PACED_DELAY = 0.0015  # s between events of one stream, as bench/core.py paces its latency runs
-COMPACT_AT, WINDOW = 6_000, 12_000  # tokens, as tests/reliability/test_long_session.py
 
 
 # ---- row 1: memory per additional idle session --------------------------------------------------------------------
@@ -81,33 +81,10 @@ async def bench_idle(plan: Plan, env: dict[str, str], workspace: Path, stderr: A
 # ---- row 2: a long session ----------------------------------------------------------------------------------------
 
 
-ANSWER = ("Turn {n}: I looked at it. The function greet builds the greeting; nothing else depends on it, so the "
-          "change is local. Next I would run the tests and check the README mentions the new name. ")
-
-
-def long_responder(state: dict[str, Any]):
-    def answer(body: dict[str, Any]) -> Any:
-        size = len(json.dumps(body)) // 4
-        if size > WINDOW:
-            state["too_long"] += 1
-            return Fault.status(400, error_type="invalid_request_error", message=f"prompt is too long: {size}")
-        if body.get("system") and body["system"][0]["text"].startswith("You summarise"):
-            state["summaries"] += 1
-            return Reply.text(f"Summary {state['summaries']}: the user is renaming greet; tests next.")
-        last = body["messages"][-1]["content"]
-        if last and last[0].get("type") == "tool_result":
-            return Reply.text("Read it. " + ANSWER.format(n=state["turn"]), chunk=64)
-        if state["turn"] % 5 == 0:
-            return Reply(blocks=[ToolUse("Read", {"file_path": state["readme"]})], chunk=64)
-        return Reply.text(ANSWER.format(n=state["turn"]), chunk=64)
-
-    return answer
-
-
 async def bench_long(plan: Plan, fake: FakeAnthropic, env: dict[str, str], workspace: Path,
                      stderr: Any) -> dict[str, Any]:
-    state = {"turn": 0, "summaries": 0, "too_long": 0, "readme": str(workspace / "README.md")}
-    fake.responder = long_responder(state)
+    state = new_state(str(workspace / "README.md"))
+    fake.responder = responder(state)
     client, _ = await core.LspClient.spawn(TANDEM, {**env, "TANDEM_COMPACT_AT_TOKENS": str(COMPACT_AT)}, workspace,
                                            stderr)
     samples: list[float] = []
@@ -516,11 +493,7 @@ async def run(plan: Plan, quick: bool, out: Path) -> str:
         workspace = root / "project"
         workspace.mkdir()
         (workspace / "README.md").write_text("# Benchmark workspace\n")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "TANDEM_", "XDG_"))
-               and k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")}
-        env.update({"PYTHONPYCACHEPREFIX": str(root / "pycache"), "XDG_STATE_HOME": str(root / "state"),
-                    "XDG_CONFIG_HOME": str(root / "config"), "ANTHROPIC_API_KEY": "bench",
-                    "ANTHROPIC_BASE_URL": fake.base_url, "TANDEM_MODEL": "claude-sonnet-5-5"})
+        env, _ = environments(root, fake.base_url)
         os.environ.update({k: env[k] for k in ("XDG_STATE_HOME", "XDG_CONFIG_HOME")})  # the in-process service
         tree = root / "tree"
         make_tree(tree, plan.grep_files)
@@ -537,10 +510,7 @@ async def run(plan: Plan, quick: bool, out: Path) -> str:
                 raise
         shutil.rmtree(tree, ignore_errors=True)
     body, figures = table(plan, idle, long, streams, watcher, grep)
-    head = (f"Reliability benchmark, {'quick' if quick else 'full'} run, {datetime.now():%Y-%m-%d %H:%M}: "
-            f"{platform.system()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"load average at start {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}.")
-    text = head + "\n\n" + body + "\n"
+    text = core.header("Reliability", quick, load) + "\n\n" + body + "\n"
     out.mkdir(parents=True, exist_ok=True)
     (out / "reliability.md").write_text(text)
     (out / "reliability.json").write_text(json.dumps(figures, indent=1) + "\n")

@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -170,6 +171,37 @@ class _StdinLines:
         threading.Thread(target=read, name="tandem-stdin", daemon=True).start()
 
 
+class _Interrupted(Exception):
+    """Ctrl-C while waiting for the next stdin line."""
+
+
+async def _user_messages(lines: _StdinLines, interrupted: asyncio.Event) -> AsyncIterator[list[Any]]:
+    """Each stdin line as prompt blocks, in order, until EOF; blank lines are skipped, bad ones reported and skipped."""
+    lines.start()
+    assert lines.queue is not None
+    number = 0
+    while True:
+        get = asyncio.ensure_future(lines.queue.get())
+        stop_wait = asyncio.ensure_future(interrupted.wait())
+        await asyncio.wait({get, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+        stop_wait.cancel()
+        if not get.done():
+            get.cancel()
+            raise _Interrupted
+        line = get.result()
+        if line is None:
+            return
+        number += 1
+        if not line.strip():
+            continue
+        try:
+            blocks = parse_user_line(line)
+        except BadLine as e:
+            print(f"tandem: stdin line {number} skipped: {e}", file=sys.stderr)
+            continue
+        yield blocks
+
+
 async def _ask(prompt: str, lines: _StdinLines | None, output: str, mode: str, rules: list[Rule], cwd: str) -> int:
     from .errors import RpcError
     from .service import AgentService
@@ -231,32 +263,13 @@ async def _ask(prompt: str, lines: _StdinLines | None, output: str, mode: str, r
             cancelled = await turn([TextContent(text=prompt)]) == "cancelled"
             failed = channel.failed
         else:
-            lines.start()
-            assert lines.queue is not None
-            number = 0
-            while True:
-                get = asyncio.ensure_future(lines.queue.get())
-                stop_wait = asyncio.ensure_future(interrupted.wait())
-                await asyncio.wait({get, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
-                stop_wait.cancel()
-                if not get.done():
-                    get.cancel()
-                    print("tandem: interrupted", file=sys.stderr)
-                    cancelled = True
-                    break
-                line = get.result()
-                if line is None:
-                    break
-                number += 1
-                if not line.strip():
-                    continue
-                try:
-                    blocks = parse_user_line(line)
-                except BadLine as e:
-                    print(f"tandem: stdin line {number} skipped: {e}", file=sys.stderr)
-                    continue
-                cancelled = await turn(blocks) == "cancelled" or cancelled
-                failed = failed or channel.failed
+            try:
+                async for blocks in _user_messages(lines, interrupted):
+                    cancelled = await turn(blocks) == "cancelled" or cancelled
+                    failed = failed or channel.failed
+            except _Interrupted:
+                print("tandem: interrupted", file=sys.stderr)
+                cancelled = True
     finally:
         await service.shutdown()
     if cancelled:

@@ -83,7 +83,7 @@ class AgentService:
         self.buffers: dict[str, Buffer] = {} if buffers is None else buffers
         self._workspaces: dict[str, Workspace] = {}
         self._warming: asyncio.Task[None] | None = None
-        self._client_warmed = False
+        self._warmed = 0  # 1: the SDK import started, 2: the client's build too
         self.pending = PendingEdits()
         self._watchers: list[Any] = []
         self.disk_listeners: list[Callable[[str], None]] = []  # benchmarks and tests hook in here
@@ -144,10 +144,10 @@ class AgentService:
     def _warm_model(self, *, client: bool = False) -> None:
         """Import the model SDK in the background (after `initialize`); build its client too once a session is open
         (another 3 MiB and 35 ms of TLS set-up that an idle server need not carry)."""
-        warm = getattr(self.model, "warm", None)
-        if warm is None or (self._warming is not None and (self._client_warmed or not client)):
+        warm, stage = getattr(self.model, "warm", None), 2 if client else 1
+        if warm is None or stage <= self._warmed:
             return
-        self._client_warmed = self._client_warmed or client
+        self._warmed = stage
         self._warming = asyncio.create_task(warm(client=client))
         self._warming.add_done_callback(lambda t: t.cancelled() or t.exception())
 

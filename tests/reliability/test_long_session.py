@@ -7,44 +7,17 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 import pytest
-
-from tandem.agent.fake_api import Fault, Reply, ToolUse
+from tandem.agent.fake_api import Reply
 
 from .conftest import fast_start
+from .long_session import COMPACT_AT, WINDOW, new_state, responder
 from .rawclient import LspClient
 
 TURNS = int(os.environ.get("TANDEM_LONG_TURNS", "500"))
-COMPACT_AT = 6_000  # tokens: the fake's estimate is request bytes / 4; a bare request is about 2,000
-WINDOW = 12_000  # the fake refuses requests above this, like a real context window
 WARM_TURNS = 60  # memory is measured from here: a compaction or two done, every code path taken
 RSS_GROWTH_MIB = 20
-ANSWER = ("Turn {n}: I looked at it. The function greet builds the greeting; nothing else depends on it, so the "
-          "change is local. Next I would run the tests and check the README mentions the new name. ")
-
-
-def responder(state: dict[str, Any]):
-    def answer(body: dict[str, Any]) -> Any:
-        size = len(json.dumps(body)) // 4
-        state["largest"] = max(state["largest"], size)
-        if size > WINDOW:
-            state["too_long"] += 1
-            return Fault.status(400, error_type="invalid_request_error",
-                                message=f"prompt is too long: {size} tokens > {WINDOW} maximum")
-        system = body["system"][0]["text"] if body.get("system") else ""
-        if system.startswith("You summarise"):
-            state["summaries"] += 1
-            return Reply.text(f"Summary {state['summaries']}: the user is renaming greet; tests next.")
-        last = body["messages"][-1]["content"]
-        if last and last[0].get("type") == "tool_result":
-            return Reply.text("Read it. " + ANSWER.format(n=state["turn"]), chunk=64)
-        if state["turn"] % 5 == 0:
-            return Reply(blocks=[ToolUse("Read", {"file_path": state["readme"]})], chunk=64)
-        return Reply.text(ANSWER.format(n=state["turn"]), chunk=64)
-
-    return answer
 
 
 @pytest.fixture
@@ -53,7 +26,7 @@ def long_env(rel_env):
 
 
 def test_500_turns_with_compaction_and_flat_memory(long_env, fake_api, workspace, tmp_path):
-    state = {"turn": 0, "summaries": 0, "too_long": 0, "largest": 0, "readme": str(workspace / "README.md")}
+    state = new_state(str(workspace / "README.md"))
     fake_api.responder = responder(state)
     client = LspClient(long_env, workspace, tmp_path / "stderr.log")
     try:

@@ -24,7 +24,6 @@ from types import ModuleType
 from typing import Any
 
 ROOT = "anthropic"
-_RUN_BODY_NAMES = frozenset({"__all__"})  # dunders worth running the real body for; others are simply absent
 
 
 class _LazyPackageLoader(importlib.abc.Loader):
@@ -43,7 +42,7 @@ class _LazyPackageLoader(importlib.abc.Loader):
 
         def __getattr__(attr: str) -> Any:
             nonlocal ran_body
-            if attr.startswith("__") and attr not in _RUN_BODY_NAMES:
+            if attr.startswith("__") and attr != "__all__":  # the one dunder worth running the body for
                 raise AttributeError(f"module {name!r} has no attribute {attr!r}")
             if attr in exports and not ran_body:
                 sub, real_name = exports[attr]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 # A change block: a[i1:i2] is replaced by b[j1:j2] (half-open, 0-based line indices).
 Block = tuple[int, int, int, int]
@@ -32,52 +32,40 @@ def strip_eol(line: str) -> str:
 
 
 def common_run(a: Sequence, i: int, b: Sequence, j: int, limit: int) -> int:
-    """Length of the longest common run a[i:] / b[j:], at most `limit`.
-
-    Gallops with slice comparisons, which run in C, so a long equal stretch costs O(log n) Python steps.
-    """
+    """Length of the longest common run a[i:] / b[j:], at most `limit`."""
     if limit <= 0 or a[i] != b[j]:
         return 0
-    lo, size = 1, 2
-    while True:
-        if size >= limit:
-            if a[i + lo : i + limit] == b[j + lo : j + limit]:
-                return limit
-            hi = limit
-            break
-        if a[i + lo : i + size] == b[j + lo : j + size]:
-            lo, size = size, size * 2
-        else:
-            hi = size
-            break
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if a[i + lo : i + mid] == b[j + lo : j + mid]:
-            lo = mid
-        else:
-            hi = mid
-    return lo
+    return _gallop(limit, lambda lo, hi: a[i + lo : i + hi] == b[j + lo : j + hi])
 
 
 def common_tail(a: Sequence, i_end: int, b: Sequence, j_end: int, limit: int) -> int:
     """Length of the longest common run ending just before a[i_end] / b[j_end], at most `limit`."""
     if limit <= 0 or a[i_end - 1] != b[j_end - 1]:
         return 0
+    return _gallop(limit, lambda lo, hi: a[i_end - hi : i_end - lo] == b[j_end - hi : j_end - lo])
+
+
+def _gallop(limit: int, same: Callable[[int, int], bool]) -> int:
+    """The largest n <= limit with a common run of n, given that 1 is one and `same(lo, hi)` says whether the
+    elements lo..hi-1 from the run's start also match.
+
+    Gallops with slice comparisons, which run in C, so a long equal stretch costs O(log n) Python steps.
+    """
     lo, size = 1, 2
     while True:
         if size >= limit:
-            if a[i_end - limit : i_end - lo] == b[j_end - limit : j_end - lo]:
+            if same(lo, limit):
                 return limit
             hi = limit
             break
-        if a[i_end - size : i_end - lo] == b[j_end - size : j_end - lo]:
+        if same(lo, size):
             lo, size = size, size * 2
         else:
             hi = size
             break
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if a[i_end - mid : i_end - lo] == b[j_end - mid : j_end - lo]:
+        if same(lo, mid):
             lo = mid
         else:
             hi = mid

@@ -1,13 +1,10 @@
 // Pure: read the unified diffs of `_tandem/review/list` (baseline -> now) and rebuild the baseline text from the text
 // as it is now, so the native diff editor can show both sides.
 
-export interface DiffHunk {
-  oldStart: number;
-  oldLines: number;
-  newStart: number;
-  newLines: number;
-  removed: string[];
-  added: string[];
+import type { HunkInfo } from "../protocol/types.gen";
+
+/** A hunk read back from a unified diff: the wire's HunkInfo without its id, plus the end-of-file markers. */
+export interface DiffHunk extends Omit<HunkInfo, "id"> {
   /** The last removed / added line had no line ending (the "\ No newline at end of file" marker). */
   removedNoEol: boolean;
   addedNoEol: boolean;
