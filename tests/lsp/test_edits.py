@@ -143,13 +143,19 @@ async def test_code_lenses_accept_one_hunk_and_reject_the_other(tandem, fake_api
     tandem.permission_hold.set()
 
 
-async def test_accept_edits_then_review_list_and_revert_keep_user_edits(tandem, fake_api, workspace):
+async def agent_wrote_notes(client, fake_api, workspace):
+    """notes.txt held ORIGINAL; a session in acceptEdits mode has written PROPOSED over it in its turn 1."""
     path = workspace / "notes.txt"
     path.write_text(ORIGINAL)
-    sid = await tandem.new_session(workspace)
-    await tandem.request("session/set_mode", {"sessionId": sid, "modeId": "acceptEdits"})
+    sid = await client.new_session(workspace)
+    await client.request("session/set_mode", {"sessionId": sid, "modeId": "acceptEdits"})
     _script_write(fake_api, path)
-    await tandem.prompt(sid, "edit")
+    await client.prompt(sid, "edit")
+    return sid, path
+
+
+async def test_accept_edits_then_review_list_and_revert_keep_user_edits(tandem, fake_api, workspace):
+    sid, path = await agent_wrote_notes(tandem, fake_api, workspace)
     assert not tandem.permission_requests
     assert path.read_text() == PROPOSED
     path.write_text(PROPOSED.replace("line 10\n", "line 10 by the user\n"))  # the user edits afterwards
@@ -165,12 +171,7 @@ async def test_accept_edits_then_review_list_and_revert_keep_user_edits(tandem, 
 
 
 async def test_revert_reports_an_overlapping_user_edit(tandem, fake_api, workspace):
-    path = workspace / "notes.txt"
-    path.write_text(ORIGINAL)
-    sid = await tandem.new_session(workspace)
-    await tandem.request("session/set_mode", {"sessionId": sid, "modeId": "acceptEdits"})
-    _script_write(fake_api, path)
-    await tandem.prompt(sid, "edit")
+    sid, path = await agent_wrote_notes(tandem, fake_api, workspace)
     mine = PROPOSED.replace("line three\n", "line three, refined by the user\n")
     path.write_text(mine)
     result = await tandem.request("_tandem/review/revert", {"sessionId": sid, "path": str(path)})

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from .test_edits import ORIGINAL, _script_write
+from .test_edits import ORIGINAL, agent_wrote_notes
 
 
 async def test_a_second_revert_of_the_same_hunks_is_nothing_to_do(server_env, fake_api, workspace):
     from .harness import TandemClient
 
-    path = workspace / "notes.txt"
-    path.write_text(ORIGINAL)
     first = await TandemClient(server_env).start(root=workspace)
-    sid = await first.new_session(workspace)
-    await first.request("session/set_mode", {"sessionId": sid, "modeId": "acceptEdits"})
-    _script_write(fake_api, path)
-    await first.prompt(sid, "edit")
+    sid, path = await agent_wrote_notes(first, fake_api, workspace)
     [entry] = (await first.request("_tandem/review/list", {"sessionId": sid}))["files"]
     hunk = entry["hunks"][0]["id"]
     result = await first.request("_tandem/review/revert", {"sessionId": sid, "path": str(path), "hunkIds": [hunk]})
