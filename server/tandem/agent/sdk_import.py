@@ -6,7 +6,8 @@
 # without running its body: it reads the `from .x import Name` lines, and a module-level __getattr__ (PEP 562)
 # imports `.x` the first time `Name` is asked for. Any other name (a star import, something the body computes) runs
 # the real body once, so every attribute the SDK defines is still there, and the same objects as with a plain import.
-# Only the anthropic package is affected. TANDEM_EAGER_SDK=1 turns it off.
+# Two modules also load with some imports deferred (sdk_deferred.py). Only the anthropic package is affected.
+# TANDEM_EAGER_SDK=1 turns all of it off.
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ import sys
 import threading
 from types import ModuleType
 from typing import Any
+
+from .sdk_deferred import DEFERRALS, DeferredImportsLoader
 
 ROOT = "anthropic"
 
@@ -77,7 +80,12 @@ class _LazyPackageFinder(importlib.abc.MetaPathFinder):
         if fullname != ROOT and not fullname.startswith(ROOT + "."):
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-        if spec is None or spec.loader is None or spec.submodule_search_locations is None or not spec.origin:
+        if spec is None or spec.loader is None or not spec.origin:
+            return spec
+        if fullname in DEFERRALS and isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+            spec.loader = DeferredImportsLoader(fullname, spec.origin, DEFERRALS[fullname], cache_dir())
+            return spec
+        if spec.submodule_search_locations is None:
             return spec
         exports = _cache.reexports(spec.origin, allow_side_effects=fullname == ROOT)
         if exports is not None:
@@ -118,6 +126,11 @@ def _is_docstring(node: ast.stmt) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
 
 
+def cache_dir() -> str:
+    """Where what the SDK import learns is kept between processes: $XDG_CACHE_HOME/tandem."""
+    return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "tandem")
+
+
 class _ExportsCache:
     """What reexports() found per __init__ (parsing them all costs ~20 ms), kept in the user's cache directory."""
 
@@ -127,8 +140,7 @@ class _ExportsCache:
 
     @property
     def path(self) -> str:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        return os.path.join(base, "tandem", "sdk-exports.json")
+        return os.path.join(cache_dir(), "sdk-exports.json")
 
     def reexports(self, init_path: str, *, allow_side_effects: bool) -> dict[str, tuple[str, str | None]] | None:
         if self.entries is None:
