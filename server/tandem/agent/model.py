@@ -110,7 +110,6 @@ class AnthropicModel:
                     api_key=self.api_key, base_url=self.base_url, max_retries=0, timeout=self.retry.request_timeout,
                     **extra,
                 )
-                _ = client.messages  # its module and types (15 ms) load here, in the warm-up, not at the first call
                 self._client = client
         return self._client
 
@@ -175,52 +174,63 @@ class AnthropicModel:
         if request.effort != "off":
             params["thinking"] = {"type": "adaptive", "display": "summarized"}
             params["output_config"] = {"effort": request.effort}
-        stream = await self.client().messages.create(**params)
-        blocks: list[dict[str, Any]] = []
-        # each open block's deltas, joined when it stops: `+=` on a dict's string copies it every time, which made
-        # an 80 KB answer cost 3 µs more per delta (bench/core.py)
-        parts: dict[int, list[str]] = {}
-        usage: dict[str, int] = {}
-        stop_reason = None
-        async for event in stream:
-            kind = event.type
-            if kind == "content_block_delta":
-                delta = event.delta
-                dk = delta.type
-                if dk == "text_delta":
-                    parts[event.index].append(delta.text)
-                    sink.on_text(delta.text)
-                elif dk == "input_json_delta":
-                    parts[event.index].append(delta.partial_json)
-                elif dk == "thinking_delta":
-                    parts[event.index].append(delta.thinking)
-                    sink.on_thinking(delta.thinking)
-                elif dk == "signature_delta":
-                    blocks[event.index]["signature"] += delta.signature
-            elif kind == "content_block_start":
-                block = plain(event.content_block)
-                parts[event.index] = []
-                if block["type"] == "tool_use":
-                    block["input"] = {}
-                elif block["type"] == "thinking":
-                    block.setdefault("thinking", "")
-                    block.setdefault("signature", "")
-                elif block["type"] == "text":
-                    block.pop("citations", None)
-                blocks.append(block)
-            elif kind == "content_block_stop":
-                _join(blocks[event.index], parts.pop(event.index, []))
-            elif kind == "message_start":
-                usage = {k: v for k, v in plain(event.message.usage).items() if isinstance(v, int)}
-            elif kind == "message_delta":
-                stop_reason = event.delta.stop_reason
-                for k, v in plain(event.usage).items():
-                    if isinstance(v, int):
-                        usage[k] = v
-        for index, pieces in parts.items():  # a block the stream never closed: keep its text (a tool input stays {})
-            if blocks[index]["type"] != "tool_use":
-                _join(blocks[index], pieces)
-        return ModelReply(content=blocks, stop_reason=stop_reason, usage=usage)
+        # The SDK's request path for any endpoint (its README's "undocumented requests"), events as the JSON the API
+        # sent: the same client, retries off, errors and SSE decoding as messages.create, without loading the
+        # request-parameter and event types (~600 modules) that the typed resource imports for its signatures.
+        stream = await self.client().post("/v1/messages", body=params, cast_to=object, stream=True,
+                                          stream_cls=import_sdk().AsyncStream[object])
+        try:
+            return await assemble(stream, sink)
+        except (KeyError, IndexError, TypeError, AttributeError) as e:  # JSON, but not the events of a Messages stream
+            raise ValueError(f"unexpected stream event ({type(e).__name__}: {e})") from e
+
+
+async def assemble(events: Any, sink: StreamSink) -> ModelReply:
+    """Reads a Messages stream's events (the API's JSON, as dicts) into the reply, passing text and thinking on."""
+    blocks: list[dict[str, Any]] = []
+    # each open block's deltas, joined when it stops: `+=` on a dict's string copies it every time, which made
+    # an 80 KB answer cost 3 µs more per delta (bench/core.py)
+    parts: dict[int, list[str]] = {}
+    usage: dict[str, int] = {}
+    stop_reason = None
+    async for event in events:
+        kind = event.get("type")
+        if kind == "content_block_delta":
+            delta = event["delta"]
+            dk = delta["type"]
+            if dk == "text_delta":
+                parts[event["index"]].append(delta["text"])
+                sink.on_text(delta["text"])
+            elif dk == "input_json_delta":
+                parts[event["index"]].append(delta["partial_json"])
+            elif dk == "thinking_delta":
+                parts[event["index"]].append(delta["thinking"])
+                sink.on_thinking(delta["thinking"])
+            elif dk == "signature_delta":
+                blocks[event["index"]]["signature"] += delta["signature"]
+        elif kind == "content_block_start":
+            # what the API sent, less its null fields (the history sends blocks back; a null is not "absent")
+            block = {k: v for k, v in event["content_block"].items() if v is not None}
+            parts[event["index"]] = []
+            if block["type"] == "tool_use":
+                block["input"] = {}
+            elif block["type"] == "thinking":
+                block.setdefault("thinking", "")
+                block.setdefault("signature", "")
+            elif block["type"] == "text":
+                block.pop("citations", None)
+            blocks.append(block)
+        elif kind == "content_block_stop":
+            _join(blocks[event["index"]], parts.pop(event["index"], []))
+        elif kind == "message_start":
+            usage = _counts(event["message"].get("usage"))
+        elif kind == "message_delta":
+            stop_reason = (event.get("delta") or {}).get("stop_reason")
+            usage.update(_counts(event.get("usage")))
+    for index, pieces in parts.items():  # a block the stream never closed: keep its text (a tool input stays {})
+        if blocks[index]["type"] != "tool_use":
+            _join(blocks[index], pieces)
+    return ModelReply(content=blocks, stop_reason=stop_reason, usage=usage)
 
 
 def _join(block: dict[str, Any], pieces: list[str]) -> None:
@@ -232,24 +242,11 @@ def _join(block: dict[str, Any], pieces: list[str]) -> None:
         block[block["type"]] = block.get(block["type"], "") + "".join(pieces)
 
 
-def plain(value: Any) -> Any:
-    """A model the SDK built from a stream event as plain data: what `model_dump(exclude_none=True)` gives (None
-    fields dropped; None inside plain dicts and lists is data, and stays), read from the model's attributes.
-
-    The SDK builds event models without validation and their pydantic schemas lazily, so model_dump at the first
-    event of a process first built the schemas of every block and usage type (about 15 ms before the first text)."""
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):  # data such as a tool's input: kept as it is, None values included
-        return {k: plain(v) for k, v in value.items()}
-    fields = getattr(value, "__dict__", None)
-    if fields is None or isinstance(value, str | int | float | bool):
-        return value
-    out = {k: plain(v) for k, v in fields.items() if v is not None}
-    extra = getattr(value, "__pydantic_extra__", None)
-    if extra:
-        out.update({k: plain(v) for k, v in extra.items() if v is not None})
-    return out
+def _counts(usage: Any) -> dict[str, int]:
+    """The token counts of a usage object (its nested objects and nulls left out)."""
+    if not isinstance(usage, dict):
+        return {}
+    return {k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)}
 
 
 class _Emitted:
