@@ -191,6 +191,14 @@ def test_without_future_annotations_signatures_are_import_time() -> None:
     assert _rewritten("from __future__ import annotations\nfrom ..types import A\ndef f(x: A):\n    return A\n")
 
 
+def test_a_name_bound_twice_is_left_alone() -> None:
+    head = "from __future__ import annotations\nfrom ..types import A\n"
+    assert _rewritten(head + "def f():\n    return A\n")
+    assert _rewritten(head + "import os as A\ndef f():\n    return A\n") is None
+    assert _rewritten(head + "def f():\n    global A\n    A = 1\n") is None
+    assert _rewritten(head + "def f():\n    from os import path as A\n    return A\n") is None
+
+
 def test_a_module_with_its_own_getattr_is_left_alone() -> None:
     assert _rewritten("from __future__ import annotations\nfrom ..types import A\n"
                       "def f():\n    return A\ndef __getattr__(name):\n    raise AttributeError(name)\n") is None

@@ -77,7 +77,7 @@ def defer_call_time_names(tree: ast.Module, package: str, *, only: Callable[[str
     scan.visit(tree)
     if scan.binds["__getattr__"] or scan.binds[LAZY] or scan.binds[INSTALL]:
         return None
-    rebound = {n for n in scan.candidates if scan.binds[n] > (1 if n in aliases else 0)}
+    rebound = {n for n in scan.candidates if scan.binds[n] > 1}  # more than its own import or alias statement
     deferred = scan.candidates - rebound - scan.eager
     changed = True
     while changed:  # an alias kept as written reads what it names at import time
@@ -131,7 +131,7 @@ class _Scan(ast.NodeVisitor):
         self.candidates = candidates
         self.skip = {id(n) for n in skip}  # the aliases' values: read when the alias is, decided after the scan
         self.eager: set[str] = set()
-        self.binds: Counter[str] = Counter()  # by anything but a module-level `from ... import`
+        self.binds: Counter[str] = Counter()  # assignments, imports, definitions, parameters, global statements
         self.in_function = False
 
     def visit(self, node: ast.AST) -> Any:
@@ -151,8 +151,7 @@ class _Scan(ast.NodeVisitor):
     visit_Nonlocal = visit_Global  # type: ignore[assignment]
 
     def visit_alias(self, node: ast.alias) -> None:
-        if self.in_function:  # an import inside a function binds a local
-            self.binds[(node.asname or node.name).split(".")[0]] += 1
+        self.binds[node.asname or node.name.split(".")[0]] += 1
 
     def visit_arg(self, node: ast.arg) -> None:
         self.binds[node.arg] += 1

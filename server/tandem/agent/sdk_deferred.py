@@ -26,7 +26,7 @@ from typing import Any
 
 from . import lazy_names
 
-VERSION = 1  # of the rewrites below: a new one invalidates the cached code
+VERSION = 2  # of the rewrites (here and in lazy_names.py): a new one invalidates the cached code
 _HELPER = "__tandem_deferred_classes__"
 
 
