@@ -330,6 +330,21 @@ try {
   await until("undo to restore the text", async () => (await editorText()).includes("Hello, {name}"), 10000);
   await shot("edit-undone");
 
+  // 5a. the buffer is dirty now (the undo is unsaved, the disk holds "Hi"): the agent edits what the user sees (its
+  // old_string is only in the buffer), the edit lands in the buffer, and nothing is saved behind the user's back
+  await enqueue({ blocks: [{ type: "tool_use", name: "Edit", input: { file_path: APP, old_string: "Hello", new_string: "Howdy" } }] },
+                { text: "Edited the unsaved buffer." });
+  await input.fill("say howdy");
+  await input.press("Enter");
+  await frame.locator(ALLOW_ONCE).waitFor({ timeout: 20000 });
+  await frame.locator(ALLOW_ONCE).click();
+  await until("the edit in the dirty buffer", async () => (await editorText()).includes("Howdy, {name}"), 20000);
+  await until("the dirty-buffer turn to end", () => frame.evaluate(() => document.body.textContent.includes("Edited the unsaved buffer.")), 20000);
+  await new Promise((r) => setTimeout(r, 1500));  // time for a wrong save to reach the disk
+  const appOnDisk = fs.readFileSync(APP, "utf8");
+  if (!appOnDisk.includes("Hi, {name}")) throw new Error(`a dirty buffer was saved after an agent edit:\n${appOnDisk}`);
+  await shot("dirty-buffer-edited-not-saved");
+
   // 5b. a Write with two hunks on a file open in the editor: decorations and the server's CodeLens; closing the diff
   // or the chat answers nothing; Accept on one hunk's lens, Reject on the other's (real clicks); Ctrl+Z undoes it
   await openFile("shapes.py");
