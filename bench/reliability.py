@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]  # core and peers; the long session's scripted model from tests/
 
 import core
+from floor_sdk_client import text_marks
 from peers import environments
 from tandem.agent.fake_api import FakeAnthropic, Reply
 
@@ -272,21 +273,14 @@ class FloorStreams:
 
 
 async def floor_sdk_main(base_url: str) -> None:
-    """Child process: for each JSON list of tags on stdin, stream one request per tag at once (raw events, as
-    AnthropicModel consumes them) and answer {tag: [[perf_counter, text length so far], ...]}."""
+    """Child process: for each JSON list of tags on stdin, stream one request per tag at once (as AnthropicModel
+    makes the call) and answer {tag: [[perf_counter, text length so far], ...]}."""
     import anthropic
 
     client = anthropic.AsyncAnthropic(base_url=base_url, api_key="bench", max_retries=0, timeout=120)
 
-    async def one(tag: str) -> list[tuple[float, int]]:
-        stream = await client.messages.create(model="claude-sonnet-5-5", max_tokens=64000, stream=True,
-                                              messages=[{"role": "user", "content": [{"type": "text", "text": tag}]}])
-        marks, total = [], 0
-        async for event in stream:
-            if event.type == "content_block_delta" and event.delta.type == "text_delta":
-                total += len(event.delta.text)
-                marks.append((time.perf_counter(), total))
-        return marks
+    def one(tag: str) -> Any:
+        return text_marks(client, anthropic, [{"type": "text", "text": tag}])
 
     loop = asyncio.get_running_loop()
     while line := await loop.run_in_executor(None, sys.stdin.readline):
