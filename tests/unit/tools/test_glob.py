@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 from tandem.tools.base import input_schema
+from tandem.tools._rg import sort_by_mtime
 from tandem.tools.glob import Glob
 
 GLOB = Glob()
@@ -38,6 +39,12 @@ async def test_matches_newest_first(ctx, tree, run):
     res = await run(GLOB, ctx, pattern="**/*.py")
     assert not res.is_error
     assert res.output.splitlines() == ["src/sub/b.py", "top.py", "src/a.py"]
+
+
+async def test_the_newest_first_sort_takes_relative_and_absolute_paths_and_a_base_gone_since(tree):
+    paths = ["src/a.py", str(tree / "top.py"), "missing.py", "src/sub/b.py"]
+    assert await sort_by_mtime(paths, tree) == ["src/sub/b.py", str(tree / "top.py"), "src/a.py", "missing.py"]
+    assert await sort_by_mtime(["b", "a"], tree / "gone") == ["a", "b"]
 
 
 async def test_gitignore_and_git_dir_skipped(ctx, tree, run):
