@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tandem.agent.model import AnthropicModel, ModelRequest, assemble
+from tandem.agent.model import AnthropicModel, ModelRequest, SinkFailed, _Emitted, assemble
 
 
 class Sink:
@@ -80,17 +80,37 @@ def test_a_stream_cut_short_keeps_the_text_it_had_and_no_half_tool_input() -> No
     assert reply.stop_reason is None
 
 
+class _Posting:
+    def __init__(self, events: list[Any]) -> None:
+        self.events = events
+
+    async def post(self, *args: Any, **kwargs: Any):
+        return _events(self.events)
+
+
+def _model(events: list[Any]) -> tuple[AnthropicModel, ModelRequest]:
+    model = AnthropicModel(api_key="k")
+    model._client = _Posting(events)
+    return model, ModelRequest(model="m", system=[], messages=[{"role": "user", "content": "hi"}], tools=[],
+                               max_tokens=10)
+
+
+def test_a_failing_receiver_is_not_taken_for_a_malformed_stream() -> None:
+    class Broken(Sink):
+        def on_text(self, text: str) -> None:
+            raise KeyError("a bug in the receiver")
+
+    model, request = _model(_block(0, {"type": "text", "text": ""}, {"type": "text_delta", "text": "x"}))
+    with pytest.raises(SinkFailed) as caught:
+        asyncio.run(model._stream_once(request, _Emitted(Broken())))
+    assert isinstance(caught.value.__cause__, KeyError)
+
+
 @pytest.mark.parametrize("event", [{"type": "content_block_delta", "index": 0},
                                    {"type": "content_block_delta", "index": 5, "delta": {"type": "text_delta",
                                                                                          "text": "x"}},
                                    "a string, not an event"])
 def test_json_that_is_not_a_messages_event_is_a_value_error_the_retry_loop_knows(event: Any) -> None:
-    class Stream:
-        async def post(self, *args: Any, **kwargs: Any):
-            return _events([event])
-
-    model = AnthropicModel(api_key="k")
-    model._client = Stream()
-    request = ModelRequest(model="m", system=[], messages=[{"role": "user", "content": "hi"}], tools=[], max_tokens=10)
+    model, request = _model([event])
     with pytest.raises(ValueError, match="unexpected stream event"):
         asyncio.run(model._stream_once(request, Sink()))

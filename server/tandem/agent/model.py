@@ -249,8 +249,13 @@ def _counts(usage: Any) -> dict[str, int]:
     return {k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)}
 
 
+class SinkFailed(RuntimeError):
+    """The receiver of the stream raised, not the stream: never retried, never reported as a stream problem."""
+
+
 class _Emitted:
-    """Wraps a sink to remember whether anything reached the user (then a retry would repeat it)."""
+    """Wraps a sink to remember whether anything reached the user (then a retry would repeat it), and to keep its
+    failures apart from a malformed stream's (both could be a KeyError)."""
 
     def __init__(self, sink: StreamSink) -> None:
         self._sink = sink
@@ -258,11 +263,17 @@ class _Emitted:
 
     def on_text(self, text: str) -> None:
         self.any = True
-        self._sink.on_text(text)
+        try:
+            self._sink.on_text(text)
+        except Exception as e:
+            raise SinkFailed(f"the stream's receiver failed: {e!r}") from e
 
     def on_thinking(self, text: str) -> None:
         self.any = True
-        self._sink.on_thinking(text)
+        try:
+            self._sink.on_thinking(text)
+        except Exception as e:
+            raise SinkFailed(f"the stream's receiver failed: {e!r}") from e
 
 
 def _retryable(e: Any) -> bool:
