@@ -206,13 +206,8 @@ async def _ask(prompt: str, lines: _StdinLines | None, output: str, mode: str, r
     from .errors import RpcError
     from .service import AgentService
 
-    class HeadlessService(AgentService):
-        def _watch(self, ws: Any) -> None:
-            """No watcher: it keeps pending edit proposals in step with the disk while a user reviews them, and
-            `tandem ask` has no reviewer (a proposal is answered at once). Saves its imports and the inotify walk."""
-
     channel = HeadlessChannel(output)
-    service = HeadlessService(channel, policy_factory=lambda root: policy_for(root, rules))
+    service = AgentService(channel, policy_factory=lambda root: policy_for(root, rules), watch_disk=False)
     service.default_mode = mode
 
     def configure(session: Any) -> None:

@@ -73,8 +73,12 @@ class AgentService:
     """Owns the sessions of one client connection."""
 
     def __init__(self, channel: ClientChannel, *, model: Model | None = None, store: SessionStore | None = None,
-                 policy_factory: Callable[[Path], Policy] = policy_for, buffers: dict[str, Buffer] | None = None) -> None:
+                 policy_factory: Callable[[Path], Policy] = policy_for, buffers: dict[str, Buffer] | None = None,
+                 watch_disk: bool = True) -> None:
         self.channel = channel
+        # the watcher keeps pending proposals in step with the disk while a user reviews them; without a reviewer
+        # (`tandem ask`: a proposal is answered at once) it would only cost its imports and the inotify walk
+        self.watch_disk = watch_disk
         detect_in_background()
         self.model = model or AnthropicModel()
         self.store = store or SessionStore()
@@ -113,7 +117,8 @@ class AgentService:
         key = self.project_root(cwd)
         if key not in self._workspaces:
             self._workspaces[key] = Workspace(key, self.buffers)
-            self._watch(self._workspaces[key])
+            if self.watch_disk:
+                self._watch(self._workspaces[key])
         return self._workspaces[key]
 
     def _watch(self, ws: Workspace) -> None:

@@ -88,3 +88,13 @@ def test_model_failure_exits_non_zero(server_env, fake_api, workspace):
 def test_bad_rule_is_a_usage_error(server_env, workspace):
     out = run_ask(server_env, workspace, "hi", "--allow", "not a rule(")
     assert out.returncode == 2 and "permission rule" in out.stderr
+
+
+async def test_tandem_ask_s_service_starts_no_disk_watcher(workspace, xdg):
+    from tandem.service import AgentService
+
+    for watch in (False, True):  # `tandem ask` builds it with watch_disk=False: it has no reviewer to keep in step
+        service = AgentService(object(), watch_disk=watch)  # type: ignore[arg-type]  (no channel use here)
+        service.workspace(str(workspace))
+        assert len(service._watchers) == int(watch)
+        await service.shutdown()
