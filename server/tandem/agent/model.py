@@ -153,8 +153,7 @@ class AnthropicModel:
             except anthropic.APIStatusError as e:
                 retryable, reason = _retryable(e), _status_reason(e)
                 retry_after = _retry_after(e)
-            except (anthropic.APIConnectionError, anthropic.APIResponseValidationError, httpx2.HTTPError,
-                    ValueError) as e:
+            except (anthropic.APIConnectionError, httpx2.HTTPError, ValueError) as e:
                 retryable, reason, retry_after = True, f"connection problem ({type(e).__name__}: {e})", None
             if not retryable or emitted.any or attempt >= self.retry.attempts:
                 raise ModelError(f"The model call failed: {reason}" + (" (gave up after retries)" if retryable else ""))

@@ -102,4 +102,3 @@ def _poller(stream: BinaryIO) -> tuple[int, Any]:
         return fd, poll
     except (AttributeError, OSError, ValueError):  # no poll() (Windows), or not a real file (io.UnsupportedOperation)
         return -1, None
-
