@@ -309,7 +309,7 @@ async def drive_tandem(workspace: Path) -> None:
 
     try:
         answer({"pid": client.pid})
-        while line := await loop.run_in_executor(None, sys.stdin.readline):
+        while await loop.run_in_executor(None, sys.stdin.readline):
             session = await client.request("session/new", {"cwd": str(workspace), "mcpServers": []})
             client.chunks, client.chunk_chars = [], 0
             cpu = cpu_seconds(client.pid)
@@ -426,6 +426,12 @@ def table(plan: Plan, spawn: dict[str, Any], stream: dict[str, Any]) -> tuple[st
     return "\n".join(lines), figures
 
 
+def need_one_clock(script: str) -> None:
+    """Exit unless perf_counter is CLOCK_MONOTONIC: `script` compares its readings across processes."""
+    if time.get_clock_info("perf_counter").implementation != "clock_gettime(CLOCK_MONOTONIC)":
+        sys.exit(f"{script} compares perf_counter across processes and needs Linux's CLOCK_MONOTONIC")
+
+
 def header(title: str, quick: bool, load: tuple[float, float, float]) -> str:
     return (f"{title} benchmark, {'quick' if quick else 'full'} run, {datetime.now():%Y-%m-%d %H:%M}: "
             f"{platform.system()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -465,8 +471,7 @@ def main() -> int:
     if args.drive:
         asyncio.run(drive_tandem(args.drive))
         return 0
-    if time.get_clock_info("perf_counter").implementation != "clock_gettime(CLOCK_MONOTONIC)":
-        sys.exit("bench/core.py compares perf_counter across processes and needs Linux's CLOCK_MONOTONIC")
+    need_one_clock("bench/core.py")
     print(asyncio.run(run(QUICK if args.quick else FULL, args.quick, args.out)), end="")
     return 0
 

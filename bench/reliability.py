@@ -519,8 +519,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
     parser.add_argument("--out", type=Path, default=RESULTS, help=f"where reliability.md and .json go ({RESULTS})")
     args = parser.parse_args()
-    if time.get_clock_info("perf_counter").implementation != "clock_gettime(CLOCK_MONOTONIC)":
-        sys.exit("bench/reliability.py compares perf_counter across processes and needs Linux's CLOCK_MONOTONIC")
+    core.need_one_clock("bench/reliability.py")
     print(asyncio.run(run(QUICK if args.quick else FULL, args.quick, args.out)), end="")
     return 0
 

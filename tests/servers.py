@@ -1,9 +1,13 @@
-"""Environments for the real server processes the tests start (`tandem serve`, `tandem acp`)."""
+"""Environments for the real processes the tests start (`tandem serve`, `tandem acp`, a fresh interpreter)."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 
@@ -26,3 +30,12 @@ def server_environ(home: Path, base_url: str, *, drop: tuple[str, ...] = ("ANTHR
                 "ANTHROPIC_BASE_URL": base_url, "ANTHROPIC_API_KEY": "test-key", "TANDEM_MODEL": "claude-sonnet-5-5"})
     env.update(extra)
     return fast_start(env)
+
+
+def python_json(code: str, tmp_path: Path, **env: str) -> dict:
+    """Run `code` in a fresh interpreter (what it imports is then its own), with the SDK import's cache under
+    `tmp_path` and `env` added, and return the JSON of its last output line."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), **env})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])

@@ -6,9 +6,6 @@ from __future__ import annotations
 import ast
 import importlib.util
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -16,13 +13,7 @@ import pytest
 
 from tandem.agent.lazy_names import defer_call_time_names
 from tandem.agent.sdk_deferred import DEFERRALS, DeferredClasses, defer_error_classes
-
-
-def _run(code: str, tmp_path: Path, **env: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), **env})
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.splitlines()[-1])
+from tests.servers import python_json
 
 
 @pytest.mark.parametrize("module", sorted(DEFERRALS))
@@ -42,7 +33,7 @@ def test_the_client_loads_without_the_deferred_types(tmp_path: Path) -> None:
         loaded = [m for m in sys.modules if m.startswith("anthropic")]
         print(json.dumps({"count": len(loaded), "loaded": loaded}))
     """
-    lazy = _run(code, tmp_path)
+    lazy = python_json(code, tmp_path)
     for module in ("anthropic.types.message_create_params", "anthropic.types.beta.message_create_params",
                    "anthropic.lib._tracing._streaming", "anthropic.types.file_expired_error",
                    "anthropic.types.beta.beta_message"):
@@ -70,8 +61,8 @@ def test_the_error_table_gives_the_same_classes_and_errors(tmp_path: Path) -> No
         table = {repr(k): v.__qualname__ for k, v in ERROR_CLASSES.items()}
         print(json.dumps({"made": made, "table": table}))
     """
-    lazy = _run(code, tmp_path)
-    eager = _run(code, tmp_path, TANDEM_EAGER_SDK="1")
+    lazy = python_json(code, tmp_path)
+    eager = python_json(code, tmp_path, TANDEM_EAGER_SDK="1")
     assert lazy == eager
     assert lazy["made"]["404"][0] == "FileExpiredError" and len(lazy["table"]) > 100
 
@@ -122,8 +113,8 @@ def test_tracing_records_the_same_spans_as_with_a_plain_import(tmp_path: Path) -
         print(json.dumps([{**s, "attributes": {k: v for k, v in s["attributes"].items()
                                                 if not any(w in k for w in volatile)}} for s in spans], default=str))
     """
-    lazy = _run(code, tmp_path)
-    eager = _run(code, tmp_path, TANDEM_EAGER_SDK="1")
+    lazy = python_json(code, tmp_path)
+    eager = python_json(code, tmp_path, TANDEM_EAGER_SDK="1")
     assert lazy == eager
     assert len(lazy) == 2 and all(span["ended"] for span in lazy)
     assert any("Hello there." in json.dumps(span["attributes"]) for span in lazy)  # content recorded, streamed too
@@ -229,5 +220,5 @@ def test_a_rewritten_module_runs_and_resolves_on_first_use(tmp_path: Path) -> No
                           "same": light.Heavy is importlib.import_module("pkg.types.heavy").Heavy,
                           "missing": hasattr(light, "Nope")}}))
     """
-    out = _run(code, tmp_path)
+    out = python_json(code, tmp_path)
     assert out == {"at_import": True, "alias": "pkg.types.heavy.Heavy | None", "same": True, "missing": False}

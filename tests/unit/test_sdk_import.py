@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 from tandem.agent.sdk_import import reexports
-
-
-def _run(code: str, tmp_path: Path, **env: str) -> dict:
-    import os
-
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), **env})
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.splitlines()[-1])
+from tests.servers import python_json
 
 
 def test_the_client_loads_without_the_re_exported_types(tmp_path: Path) -> None:
@@ -31,8 +19,8 @@ def test_the_client_loads_without_the_re_exported_types(tmp_path: Path) -> None:
                           "vertex": "anthropic.lib.vertex" in sys.modules,
                           "bedrock": "anthropic.lib.bedrock" in sys.modules}))
     """
-    lazy = _run(code, tmp_path)
-    eager = _run(code, tmp_path, TANDEM_EAGER_SDK="1")
+    lazy = python_json(code, tmp_path)
+    eager = python_json(code, tmp_path, TANDEM_EAGER_SDK="1")
     assert not lazy["vertex"] and not lazy["bedrock"]
     assert eager["vertex"] and eager["bedrock"]
     assert lazy["modules"] * 2 < eager["modules"], (lazy, eager)
@@ -57,8 +45,8 @@ def test_every_exported_name_is_the_same_object_as_with_a_plain_import(tmp_path:
         names["body:AsyncAnthropicVertex"] = anthropic.AsyncAnthropicVertex.__qualname__
         print(json.dumps(names))
     """
-    lazy = _run(code, tmp_path)
-    eager = _run(code, tmp_path, TANDEM_EAGER_SDK="1")
+    lazy = python_json(code, tmp_path)
+    eager = python_json(code, tmp_path, TANDEM_EAGER_SDK="1")
     # the plain import rewrites `__module__` of the root's exports to "anthropic"; the lazy one leaves them be
     normalise = {k: v.split(".")[-1] for k, v in eager.items()}
     assert {k: v.split(".")[-1] for k, v in lazy.items() if k in eager} == normalise
@@ -85,9 +73,9 @@ def test_the_exports_cache_is_written_once_and_reused(tmp_path: Path) -> None:
         import_sdk()
         print(json.dumps({"dirty_after_save": _cache.dirty, "entries": len(_cache.entries or {})}))
     """
-    first = _run(code, tmp_path)
+    first = python_json(code, tmp_path)
     cache = tmp_path / "cache" / "tandem" / "sdk-exports.json"
     assert cache.exists() and first["entries"] > 5
     stamp = cache.stat().st_mtime_ns
-    _run(code, tmp_path)
+    python_json(code, tmp_path)
     assert cache.stat().st_mtime_ns == stamp  # nothing new: not rewritten
